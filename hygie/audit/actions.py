@@ -1,0 +1,211 @@
+"""The only code that writes the audit log: `record_event`."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import ipaddress
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from hygie.audit.chain import chain_for, compute_hash
+from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
+from hygie.audit.models import AuditChainHead, AuditEvent
+from hygie.core import clock
+
+DETAIL_MAX_BYTES = 2048
+
+
+class _Default(enum.Enum):
+    FROM_SOURCE = enum.auto()
+
+
+FROM_SOURCE = _Default.FROM_SOURCE
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """Who acts, from where: the FHIR AuditEvent agent of every event it records."""
+
+    user_id: UUID | None
+    user_label: str
+    practice_id: UUID | None
+    source_address: str | None
+    user_agent: str
+    session_ref: str
+
+    @classmethod
+    def system(cls, job_name: str, practice_id: UUID | None = None) -> AuditSource:
+        """A background job or command acting on its own, not on a person's behalf."""
+        return cls(
+            user_id=None,
+            user_label=f"system:{job_name}",
+            practice_id=practice_id,
+            source_address=None,
+            user_agent="",
+            session_ref="",
+        )
+
+    @classmethod
+    def for_request(
+        cls, request: HttpRequest, *, practice_id: UUID | None, user_label: str | None = None
+    ) -> AuditSource:
+        """The person behind `request`. `user_label` overrides the label, e.g. with
+        the e-mail address typed into a failed login form.
+
+        The address is REMOTE_ADDR: behind a proxy, a middleware must have set it
+        from the trusted proxy's header before this runs."""
+        user = getattr(request, "user", None)
+        authenticated = bool(getattr(user, "is_authenticated", False))
+        user_id = user.pk if authenticated and user is not None else None
+        if user_label is None:
+            user_label = str(getattr(user, "email", "")) if authenticated else "anonyme"
+        session = getattr(request, "session", None)
+        return cls(
+            user_id=user_id,
+            user_label=user_label,
+            practice_id=practice_id,
+            source_address=_valid_address(request.META.get("REMOTE_ADDR")),
+            user_agent=str(request.META.get("HTTP_USER_AGENT", "")),
+            session_ref=session_ref_for(session.session_key if session is not None else None),
+        )
+
+
+def session_ref_for(session_key: str | None) -> str:
+    """A stable reference to a session that cannot be used as the session key."""
+    if not session_key:
+        return ""
+    digest = hashlib.sha256(b"hygie.audit.session-ref:" + session_key.encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def record_event(
+    source: AuditSource,
+    event_type: AuditEventType,
+    *,
+    action: AuditAction,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    patient_id: UUID | None = None,
+    entity_type: str = "",
+    entity_id: str = "",
+    purpose: PurposeOfUse | str = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+    practice_id: UUID | _Default | None = FROM_SOURCE,
+) -> AuditEvent:
+    """Append one event to the chain of its practice ("platform" without one).
+
+    Inside the caller's transaction, the event commits or rolls back with the
+    write it records, and a failure to audit fails the write. Three queries: lock
+    the chain head, insert, move the head. `detail` is small metadata (counts,
+    field names), never clinical content nor what a user typed into a search.
+    """
+    if isinstance(practice_id, _Default):
+        practice_id = source.practice_id
+    if practice_id is not None:
+        practice_id = UUID(str(practice_id))  # the chain name must not depend on spelling
+    purpose = PurposeOfUse(purpose) if purpose else ""
+    if purpose == PurposeOfUse.ETREAT and not reason.strip():
+        raise ValueError("A break-the-glass access (ETREAT) must state its reason")
+    chain = chain_for(practice_id)
+    event = AuditEvent(
+        chain=chain,
+        event_type=AuditEventType(event_type),
+        action=AuditAction(action),
+        outcome=AuditOutcome(outcome),
+        purpose=purpose,
+        user_id=source.user_id,
+        user_label=_clean(source.user_label, 254),
+        practice_id=practice_id,
+        source_address=_checked_address(source.source_address),
+        user_agent=_clean(source.user_agent, 300),
+        session_ref=_clean(source.session_ref, 32),
+        patient_id=patient_id,
+        entity_type=_checked_code("entity_type", entity_type),
+        entity_id=_checked_code("entity_id", entity_id),
+        reason=_clean(reason, None),
+        detail=_checked_detail(detail),
+    )
+    with transaction.atomic(savepoint=False):
+        # The row lock serialises writers of one chain (SQLite: BEGIN IMMEDIATE
+        # already does). get_or_create retries the get if a racing first writer
+        # created the head, and that get waits for the racer's lock.
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            chain=chain, defaults={"updated_at": clock.now()}
+        )
+        # Read the clock under the lock so that time never goes back along a chain.
+        event.recorded_at = clock.now()
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        head.seq, head.hash, head.updated_at = event.seq, event.hash, event.recorded_at
+        head.save(update_fields=["seq", "hash", "updated_at"])
+    return event
+
+
+def _clean(value: str, max_length: int | None) -> str:
+    # PostgreSQL refuses NUL in text; a User-Agent header must not make a read fail.
+    value = value.replace("\x00", "")
+    return value if max_length is None else value[:max_length]
+
+
+def _checked_code(name: str, value: str) -> str:
+    if len(value) > 64 or "\x00" in value:
+        raise ValueError(f"{name} must be at most 64 characters: {value[:80]!r}")
+    return value
+
+
+def _valid_address(value: object) -> str | None:
+    try:
+        return str(ipaddress.ip_address(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+def _checked_address(value: str | None) -> str | None:
+    if not value:
+        return None
+    return str(ipaddress.ip_address(value))
+
+
+def _checked_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not detail:
+        return {}
+    _check_json_value(detail)
+    encoded = json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if len(encoded.encode("utf-8")) > DETAIL_MAX_BYTES:
+        raise ValueError(f"Audit detail is over {DETAIL_MAX_BYTES} bytes: keep it to metadata")
+    # What the database gives back (lists, not tuples), so the hash matches on verify.
+    result: dict[str, Any] = json.loads(encoded)
+    return result
+
+
+def _check_json_value(value: object) -> None:
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Audit detail strings cannot hold NUL characters")
+        return
+    if isinstance(value, float):
+        # 1e16 comes back from PostgreSQL's jsonb as 10000000000000000: another
+        # text, another hash. Integers and strings round-trip exactly.
+        raise ValueError("Audit detail cannot hold floats: use an integer or a string")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_json_value(item)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"Audit detail keys must be strings, not {key!r}")
+            _check_json_value(item)
+        return
+    raise ValueError(f"Audit detail cannot hold a {type(value).__name__}")

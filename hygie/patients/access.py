@@ -1,0 +1,207 @@
+"""The only doors to patient data. Each checks the policy and writes the access,
+granted or refused, to the audit log before returning anything.
+
+A refusal for a patient the actor may not know about is PatientNotFound: the same
+404 as for an id that does not exist, so ids cannot be probed across practices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from hygie.audit.actions import record_event
+from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
+from hygie.core import clock
+from hygie.practices.context import Actor
+
+from . import queries
+from .enums import Scope
+from .models import AccessRestriction, Patient
+from .policy import Basis, Decision, Facts, decide
+
+
+class PatientNotFound(Http404):
+    pass
+
+
+class ClinicalAccessDenied(PermissionDenied):
+    """The actor may see who the patient is but not their record. `decision`
+    says whether breaking the glass would open it."""
+
+    def __init__(self, patient: Patient, decision: Decision) -> None:
+        super().__init__(decision.basis.value)
+        self.patient = patient
+        self.decision = decision
+
+
+def _parse(patient_id: object) -> uuid.UUID | None:
+    if isinstance(patient_id, uuid.UUID):
+        return patient_id
+    try:
+        return uuid.UUID(str(patient_id))
+    except ValueError:
+        return None
+
+
+def decision_for(actor: Actor, patient: Patient, scope: Scope,
+                 at: dt.datetime | None = None) -> Decision:
+    """The policy's answer, without auditing: for choosing what to display."""
+    at = at or clock.now()
+    user_id = actor.user.pk if actor.user else None
+    same = patient.practice_id == actor.practice.pk
+    facts = Facts(
+        same_practice=same,
+        current_member=_is_current_member(actor),
+        role=actor.role,
+        is_system=actor.is_system,
+        restricted=bool(same and user_id and queries.is_restricted(patient.pk, user_id)),
+        has_care_relationship=bool(
+            same and user_id and scope == Scope.CLINICAL
+            and queries.has_care_relationship(patient.pk, user_id, at)
+        ),
+        has_break_glass=bool(
+            same and user_id and scope == Scope.CLINICAL
+            and queries.active_break_glass(patient.pk, user_id, at) is not None
+        ),
+    )
+    return decide(facts, scope)
+
+
+def _is_current_member(actor: Actor) -> bool:
+    """Checked again here, not only when the request's actor is built: an actor held
+    by a long request, a job or a token must not outlive the membership."""
+    if actor.membership is None or actor.user is None:
+        return False
+    return actor.user.is_active and actor.membership.is_current(clock.today())
+
+
+def _purpose(actor: Actor, decision: Decision) -> str:
+    if actor.is_system:
+        return PurposeOfUse.SYSADMIN
+    if decision.basis is Basis.BREAK_GLASS:
+        return PurposeOfUse.ETREAT
+    if actor.is_assistant:
+        return PurposeOfUse.PATADMIN
+    return PurposeOfUse.TREAT
+
+
+def _deny(actor: Actor, requested: str, patient: Patient | None, scope: Scope,
+          basis: Basis) -> None:
+    record_event(
+        actor.source, AuditEventType.ACCESS_DENIED, action=AuditAction.READ,
+        outcome=AuditOutcome.MINOR_FAILURE,
+        patient_id=patient.pk if patient is not None else None,
+        entity_type="Patient", entity_id=requested,
+        detail={"scope": str(scope), "basis": basis.value},
+    )
+
+
+def access_patient(actor: Actor, patient_id: object, *,
+                   scope: Scope = Scope.IDENTITY) -> Patient:
+    """The patient, if `actor` may read `scope` of them; the read is audited.
+
+    Raises PatientNotFound (absent, other practice, no role, objection) or, for a
+    clinical read by someone who may see the identity, ClinicalAccessDenied."""
+    parsed = _parse(patient_id)
+    patient = (
+        Patient.objects.filter(pk=parsed, practice_id=actor.practice.pk).first()
+        if parsed else None
+    )
+    if patient is None:
+        _deny(actor, str(patient_id)[:64], None, scope, Basis.OTHER_PRACTICE)
+        raise PatientNotFound
+    decision = decision_for(actor, patient, scope)
+    if not decision.allowed:
+        _deny(actor, str(patient.pk), patient, scope, decision.basis)
+        identity = decision_for(actor, patient, Scope.IDENTITY)
+        if scope == Scope.CLINICAL and identity.allowed:
+            raise ClinicalAccessDenied(patient, decision)
+        raise PatientNotFound
+    event = AuditEventType.CLINICAL_READ if scope == Scope.CLINICAL else AuditEventType.PATIENT_READ
+    reason = ""
+    if decision.basis is Basis.BREAK_GLASS and actor.user is not None:
+        grant = queries.active_break_glass(patient.pk, actor.user.pk, clock.now())
+        reason = grant.reason if grant is not None else ""
+    record_event(
+        actor.source, event, action=AuditAction.READ, patient_id=patient.pk,
+        entity_type="Patient", entity_id=str(patient.pk), purpose=_purpose(actor, decision),
+        reason=reason, detail={"scope": str(scope), "basis": decision.basis.value},
+    )
+    return patient
+
+
+def access_clinical_record(actor: Actor, patient_id: object) -> Patient:
+    """Door for every clinical section: the patient, if their record may be opened."""
+    return access_patient(actor, patient_id, scope=Scope.CLINICAL)
+
+
+def search_patients(
+    actor: Actor, *, name: str = "", birth_date: dt.date | None = None, nir: str = "",
+    limit: int = 50,
+) -> list[Patient]:
+    """Patients of the actor's practice matching the criteria, for a list page.
+    The search and the ids it showed are audited."""
+    probe = Facts(same_practice=True, current_member=_is_current_member(actor), role=actor.role, is_system=actor.is_system,
+                  restricted=False, has_care_relationship=False, has_break_glass=False)
+    if not decide(probe, Scope.IDENTITY).allowed:
+        record_event(actor.source, AuditEventType.ACCESS_DENIED, action=AuditAction.READ,
+                     outcome=AuditOutcome.MINOR_FAILURE, entity_type="Patient",
+                     detail={"search": True})
+        raise PermissionDenied
+    ids = queries.search_patient_ids(actor.practice.pk, name=name, birth_date=birth_date,
+                                     nir=nir, limit=limit + 10)
+    patients = list(Patient.objects.filter(pk__in=ids))
+    if actor.user is not None:
+        restricted = set(
+            AccessRestriction.objects.filter(
+                patient_id__in=ids, user_id=actor.user.pk, lifted_at=None
+            ).values_list("patient_id", flat=True)
+        )
+        patients = [p for p in patients if p.pk not in restricted]
+    patients.sort(key=lambda p: (p.display_family_name, p.display_given_name))
+    patients = patients[:limit]
+    record_event(
+        actor.source, AuditEventType.PATIENT_SEARCH, action=AuditAction.READ,
+        entity_type="Patient", purpose=PurposeOfUse.PATADMIN if actor.is_assistant
+        else PurposeOfUse.TREAT,
+        detail={"count": len(patients), "results": [str(p.pk) for p in patients],
+                "criteria": sorted(k for k, v in {"name": name, "birth_date": birth_date,
+                                                  "nir": nir}.items() if v)},
+    )
+    return patients
+
+
+def find_likely_duplicates(actor: Actor, *, birth_date: dt.date, family_names: list[str],
+                           given_names: str, nir: str = "") -> list[Patient]:
+    """Patients of the practice who may be the same person as the one about to be
+    created: same INS matricule, or same birth date with a similar name. Shown to the
+    user before saving; the lookup is audited like a search."""
+    from hygie.crypto.blind import normalize_name
+
+    ids = set(queries.search_patient_ids(actor.practice.pk, birth_date=birth_date, limit=200))
+    if nir:
+        ids |= set(queries.search_patient_ids(actor.practice.pk, nir=nir, limit=5))
+    if not ids:
+        return []
+    wanted_family = {normalize_name(n) for n in family_names if n}
+    wanted_given = {w for w in normalize_name(given_names).split() if w}
+    nir_matches = set(queries.search_patient_ids(actor.practice.pk, nir=nir)) if nir else set()
+    found = []
+    for patient in Patient.objects.filter(pk__in=ids):
+        families = {normalize_name(patient.birth_family_name),
+                    normalize_name(patient.used_family_name or "")}
+        givens = set(normalize_name(patient.birth_given_names).split())
+        givens |= set(normalize_name(patient.used_given_name or "").split())
+        same_family = bool(wanted_family & families) or any(
+            f[:4] == g[:4] for f in wanted_family for g in families if len(f) >= 4 and g)
+        if patient.pk in nir_matches or (same_family or bool(wanted_given & givens)):
+            found.append(patient)
+    record_event(actor.source, AuditEventType.PATIENT_SEARCH, action=AuditAction.READ,
+                 entity_type="Patient", purpose=PurposeOfUse.PATADMIN,
+                 detail={"count": len(found), "results": [str(p.pk) for p in found],
+                         "criteria": ["duplicates"]})
+    return found

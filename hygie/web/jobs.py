@@ -1,0 +1,51 @@
+"""Scheduled jobs: run hourly by `hygie serve`, or by cron with `hygie jobs run`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from hygie.accounts.actions import do_disable_dormant_accounts
+from hygie.audit.actions import AuditSource, record_event
+from hygie.audit.checkpoints import write_checkpoint
+from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.practices.actions import do_close_expired_memberships
+
+logger = logging.getLogger("hygie.jobs")
+
+
+def run_scheduled_jobs() -> dict[str, Any]:
+    source = AuditSource.system("scheduler")
+    closed = do_close_expired_memberships(source=source)
+    dormant = do_disable_dormant_accounts(source=source)
+    checkpoint = write_checkpoint(Path(settings.AUDIT_CHECKPOINT_DIR))
+    result = {"memberships_closed": closed, "dormant_disabled": [u.email for u in dormant],
+              "checkpoint": str(checkpoint)}
+    record_event(source, AuditEventType.JOB_RUN, action=AuditAction.EXECUTE,
+                 entity_type="Job", entity_id="scheduled",
+                 detail={"memberships_closed": closed, "dormant_disabled": len(dormant)})
+    return result
+
+
+def start_scheduler(every_seconds: int, stop: threading.Event) -> threading.Thread:
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                result = run_scheduled_jobs()
+                logger.info("scheduled jobs: %s", result)
+            except Exception:
+                # Logged loudly and retried at the next tick; a job failing must not
+                # take the server down with it.
+                logger.exception("scheduled jobs failed")
+            finally:
+                close_old_connections()
+            stop.wait(every_seconds)
+
+    thread = threading.Thread(target=loop, name="hygie-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,142 @@
+"""Seeds a synthetic demo practice: team, patients and care relationships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import secrets
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from hygie.accounts.actions import do_create_user
+from hygie.accounts.models import User
+from hygie.audit.actions import AuditSource, record_event
+from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
+from hygie.core import clock
+from hygie.core.cli import HygieCommand
+from hygie.patients.actions import build_patient
+from hygie.patients.demo import synthetic_identity
+from hygie.patients.enums import CareRelationshipKind
+from hygie.patients.forms_data import check_identity
+from hygie.patients.models import CareRelationship, Patient, PatientNameToken
+from hygie.practices.actions import do_add_member, do_create_practice, do_end_membership
+from hygie.practices.context import as_system
+from hygie.practices.enums import Role, Specialty
+from hygie.practices.models import Practice
+
+DOMAIN = "cabinet-des-tilleuls.test"
+# (e-mail, first name, last name, role, admin, synthetic RPPS, specialty)
+TEAM = [
+    ("claire.martin", "Claire", "Martin", Role.PRACTITIONER, True, "19999990013", "SM54"),
+    ("paul.bernard", "Paul", "Bernard", Role.PRACTITIONER, False, "19999990021", "SM54"),
+    ("sophie.durand", "Sophie", "Durand", Role.ASSISTANT, False, "", ""),
+    ("marc.lefort", "Marc", "Lefort", Role.PRACTITIONER, False, "19999990039", "SM54"),
+]
+BATCH = 1000
+
+
+class Command(HygieCommand):
+    help = "Crée un cabinet de démonstration avec des données entièrement fictives."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--patients", type=int, default=300)
+        parser.add_argument("--if-empty", action="store_true",
+                            help="ne fait rien si un cabinet existe déjà")
+        parser.add_argument("--seed", type=int, default=None)
+        super().add_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = options["patients"]
+        if count < 0 or count > 1_000_000:
+            raise CommandError("--patients : entre 0 et 1 000 000")
+        if options["if_empty"] and Practice.objects.exists():
+            self.emit(options, {"created": False}, "Données existantes conservées "
+                      "(aucune donnée de démonstration ajoutée).")
+            return
+        started = time.monotonic()
+        rng = random.Random(options["seed"])  # noqa: S311 (synthetic data, not secrets)
+        practice, logins = self._team()
+        created = self._patients(practice, count, rng)
+        elapsed = time.monotonic() - started
+        path = self._write_logins(logins)
+        data = {"practice": str(practice.pk), "patients": created, "seconds": round(elapsed, 1),
+                "logins": [{"email": e, "password": p, "role": r} for e, p, r in logins]}
+        lines = [f"Cabinet de démonstration « {practice.name} » : {created} patients fictifs "
+                 f"créés en {elapsed:.1f} s.", "", "Comptes de démonstration :"]
+        lines += [f"  {e:40} {p}   ({r})" for e, p, r in logins]
+        lines += ["", f"(mots de passe enregistrés dans {path}, lisible par vous seul)",
+                  "À la première connexion, Hygie impose un second facteur : scannez le QR code "
+                  "avec une application d'authentification (ou ajoutez une clé de sécurité), "
+                  "puis saisissez le code affiché.",
+                  f"Marc Lefort a quitté le cabinet : son compte est refusé (scénario de "
+                  f"novembre 2025)."]
+        self.emit(options, data, "\n".join(lines))
+
+    def _team(self) -> tuple[Practice, list[tuple[str, str, str]]]:
+        source = AuditSource.system("demo")
+        logins = []
+        with transaction.atomic():
+            practice = do_create_practice("Cabinet médical des Tilleuls (démo)", source=source)
+            for local, first, last, role, admin, rpps, specialty in TEAM:
+                email = f"{local}@{DOMAIN}"
+                if User.objects.filter(email=email).exists():
+                    raise CommandError(f"{email} existe déjà : la démo a déjà été créée")
+                user = do_create_user(email, first_name=first, last_name=last, source=source)
+                password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+                user.set_password(password)
+                user.last_seen_at = clock.now()
+                user.save()
+                membership = do_add_member(
+                    practice, user, role=role, is_admin=admin, rpps=rpps,
+                    specialty=specialty if specialty in Specialty.values else "",
+                    start_date=clock.today() - dt.timedelta(days=400), source=source)
+                if local == "marc.lefort":
+                    do_end_membership(membership, reason="départ du cabinet", source=source)
+                logins.append((email, password, membership.get_role_display()))
+        return practice, logins
+
+    def _patients(self, practice: Practice, count: int, rng: random.Random) -> int:
+        actor = as_system(practice, "demo")
+        doctors = list(User.objects.filter(
+            memberships__practice=practice, memberships__role=Role.PRACTITIONER,
+            memberships__ended_at=None))
+        today = clock.today()
+        created = 0
+        while created < count:
+            size = min(BATCH, count - created)
+            patients, tokens, relationships = [], [], []
+            for _ in range(size):
+                patient, patient_tokens = build_patient(
+                    actor, check_identity(synthetic_identity(rng, today), today))
+                patients.append(patient)
+                tokens.extend(patient_tokens)
+                if doctors:
+                    relationships.append(CareRelationship(
+                        practice=practice, patient=patient, practitioner=rng.choice(doctors),
+                        kind=CareRelationshipKind.TREATING, starts_at=clock.now()))
+            with transaction.atomic():
+                Patient.objects.bulk_create(patients, batch_size=500)
+                PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
+                CareRelationship.objects.bulk_create(relationships, batch_size=1000)
+                for patient in patients:
+                    record_event(actor.source, AuditEventType.PATIENT_CREATED,
+                                 action=AuditAction.CREATE, patient_id=patient.pk,
+                                 entity_type="Patient", entity_id=str(patient.pk),
+                                 purpose=PurposeOfUse.PATADMIN, detail={"via": "demo"})
+            created += size
+        return created
+
+    @staticmethod
+    def _write_logins(logins: list[tuple[str, str, str]]) -> Path:
+        path = Path(settings.DATA_DIR) / "demo-logins.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(f"{e}\t{p}\t{r}\n" for e, p, r in logins)
+        return path
