@@ -212,7 +212,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_ADAPTER = "hygie.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "hygie.practices.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # password and MFA changes are mailed to the user
@@ -223,10 +223,12 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "reset_password": "5/m/ip,3/m/key",
 }
+MFA_ADAPTER = "hygie.accounts.mfa_adapter.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or not HTTPS
 MFA_TOTP_ISSUER = "Hygie"
+MFA_TOTP_TOLERANCE = 1  # one 30 s step either side, for phone clocks that drift
 MFA_RECOVERY_CODE_COUNT = 10
 
 # --- Sessions ---------------------------------------------------------------
@@ -290,6 +292,7 @@ LOCALE_PATHS = [BASE_DIR / "hygie" / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders; the dir must exist
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

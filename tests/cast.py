@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -19,7 +20,6 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from hygie.accounts.actions import do_create_user
-from hygie.accounts.mfa import ENROLLED_HERE
 from hygie.accounts.models import User
 from hygie.audit.actions import AuditSource
 from hygie.patients.actions import do_add_care_relationship, do_create_patient
@@ -85,8 +85,13 @@ def login(client: Client, user: User) -> Client:
     if not Authenticator.objects.filter(user=user).exists():
         enrol_totp(user)
     client.force_login(user)
+    # What allauth's MFA stage leaves in the session after a valid code.
     session = client.session
-    session[ENROLLED_HERE] = True
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
     session.save()
     return client
 

@@ -12,6 +12,7 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from hygie.audit.actions import AuditSource, record_event
@@ -59,7 +60,8 @@ def do_revoke_sessions(
     with transaction.atomic():
         sessions = UserSession.objects.select_for_update().filter(user=user, revoked_at=None)
         if practice_id is not None:
-            sessions = sessions.filter(practice_id=practice_id)
+            # A session that has not chosen its practice yet could choose this one.
+            sessions = sessions.filter(Q(practice_id=practice_id) | Q(practice_id=None))
         revoked = list(sessions)
         for tracked in revoked:
             store(session_key=tracked.session_key).delete()

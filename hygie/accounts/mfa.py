@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from allauth.account.authentication import get_authentication_records
-from allauth.mfa.utils import is_mfa_enabled
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
-
-ENROLLED_HERE = "hygie_mfa_enrolled_here"
 
 
 def session_passed_mfa(request: HttpRequest) -> bool:
     """True when the user has a second factor and this session proved it: either the
-    login went through the MFA stage, or the factor was enrolled in this session
-    (forced enrolment at first login, right after the one-time enrolment link)."""
+    login went through allauth's MFA stage, or every factor the user has was
+    enrolled during this very session (forced enrolment at first login, after the
+    one-time enrolment link and a password re-check)."""
     user = request.user
-    if not user.is_authenticated or not is_mfa_enabled(user):
+    if not user.is_authenticated:
         return False
-    if request.session.get(ENROLLED_HERE):
-        return True
-    return any(r.get("method") == "mfa" for r in get_authentication_records(request, user))
+    if any(r.get("method") == "mfa" for r in get_authentication_records(request, user)):
+        return Authenticator.objects.filter(user=user).exists()
+    tracked = getattr(request, "tracked_session", None)
+    if tracked is None:
+        return False
+    factors = Authenticator.objects.filter(user=user).exclude(
+        type=Authenticator.Type.RECOVERY_CODES)
+    first = factors.order_by("created_at").values_list("created_at", flat=True).first()
+    return first is not None and first >= tracked.created_at

@@ -19,7 +19,6 @@ from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome
 from hygie.core import clock
 
 from .actions import new_device_id
-from .mfa import ENROLLED_HERE
 from .models import KnownDevice, User, UserSession
 from .request_info import DEVICE_COOKIE, audit_source, client_address, user_agent
 
@@ -93,7 +92,6 @@ def on_mfa_used(sender: Any, request: HttpRequest, user: User, **kwargs: Any) ->
 
 def on_authenticator_added(sender: Any, request: HttpRequest, user: User,
                            **kwargs: Any) -> None:
-    request.session[ENROLLED_HERE] = True
     authenticator = kwargs.get("authenticator")
     record_event(audit_source(request), AuditEventType.MFA_ENROLLED, action=AuditAction.CREATE,
                  entity_type="User", entity_id=str(user.pk),

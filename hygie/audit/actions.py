@@ -18,6 +18,7 @@ from hygie.audit.chain import chain_for, compute_hash
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.audit.models import AuditChainHead, AuditEvent
 from hygie.core import clock
+from hygie.crypto.sealed import open_text, seal_text
 
 DETAIL_MAX_BYTES = 2048
 
@@ -129,7 +130,8 @@ def record_event(
         patient_id=patient_id,
         entity_type=_checked_code("entity_type", entity_type),
         entity_id=_checked_code("entity_id", entity_id),
-        reason=_clean(reason, None),
+        # Free text (it often names the patient): sealed under the practice's key.
+        reason=seal_text(practice_id, REASON_AAD + chain.encode(), _clean(reason, None)),
         detail=_checked_detail(detail),
     )
     with transaction.atomic(savepoint=False):
@@ -150,6 +152,14 @@ def record_event(
     return event
 
 
+REASON_AAD = b"audit.reason|"
+
+
+def reason_text(event: AuditEvent) -> str:
+    """The clear text of an event's reason (the column holds it sealed)."""
+    return open_text(event.practice_id, REASON_AAD + event.chain.encode(), event.reason)
+
+
 def _clean(value: str, max_length: int | None) -> str:
     # PostgreSQL refuses NUL in text; a User-Agent header must not make a read fail.
     value = value.replace("\x00", "")
@@ -157,7 +167,10 @@ def _clean(value: str, max_length: int | None) -> str:
 
 
 def _checked_code(name: str, value: str) -> str:
-    if len(value) > 64 or "\x00" in value:
+    # Ids are cut to length by the caller (it knows what a shortened id means);
+    # a NUL may come from a forged request for an absent id.
+    value = value.replace("\x00", "")
+    if len(value) > 64:
         raise ValueError(f"{name} must be at most 64 characters: {value[:80]!r}")
     return value
 

@@ -56,9 +56,10 @@ def write_checkpoint(directory: Path) -> Checkpoint:
         )
         for head in AuditChainHead.objects.order_by("chain")
     }
+    stamp = written_at.isoformat(timespec="microseconds")
     document = {
         "format": FORMAT,
-        "written_at": written_at.isoformat(timespec="microseconds"),
+        "written_at": stamp,
         "chains": {name: asdict(mark) for name, mark in chains.items()},
     }
     # The name sorts by time, so the latest checkpoint is the last name.
@@ -75,7 +76,7 @@ def write_checkpoint(directory: Path) -> Checkpoint:
         Path(temporary).unlink(missing_ok=True)
         raise
     _sync_directory(directory)
-    return Checkpoint(path=path, written_at=document["written_at"], chains=chains)
+    return Checkpoint(path=path, written_at=stamp, chains=chains)
 
 
 def latest_checkpoint(directory: Path) -> Checkpoint | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
 
 
 class AuditAction(models.TextChoices):
@@ -88,7 +91,7 @@ class AuditEventType(models.IntegerChoices):
     AUDIT_LOG_VIEWED = 404, _("journal d'audit consulté")
 
 
-def event_type_choices() -> list[tuple[int, str]]:
+def event_type_choices() -> list[tuple[int, StrOrPromise]]:
     """The field's choices, as a callable so that adding a type needs no migration."""
     return list(AuditEventType.choices)
 

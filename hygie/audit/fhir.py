@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from hygie.audit.actions import reason_text
 from hygie.audit.enums import AuditEventType as T
 from hygie.audit.enums import PurposeOfUse
 from hygie.audit.models import PLATFORM_CHAIN, AuditEvent
@@ -119,7 +120,7 @@ def _purpose(event: AuditEvent) -> dict[str, Any]:
         ]
     }
     if event.reason:
-        purpose["text"] = event.reason  # the break-the-glass reason
+        purpose["text"] = reason_text(event)  # the break-the-glass reason, unsealed
     return purpose
 
 

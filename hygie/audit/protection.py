@@ -81,9 +81,15 @@ def lock_down(app_role: str) -> LockdownResult:
             "et conservez les points de contrôle hors de la machine."
         )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT oid FROM pg_roles WHERE rolname = %s", [app_role])
-        if cursor.fetchone() is None:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [app_role])
+        role = cursor.fetchone()
+        if role is None:
             raise LockdownError(f"Le rôle PostgreSQL {app_role!r} n'existe pas.")
+        if role[0]:
+            raise LockdownError(
+                f"Le rôle {app_role!r} est superutilisateur : aucun droit ne le limite. "
+                "L'application doit se connecter avec un rôle ordinaire."
+            )
         for table, privileges in REVOKED.items():
             cursor.execute(
                 "SELECT pg_get_userbyid(relowner), pg_has_role(%s, relowner, 'MEMBER')"

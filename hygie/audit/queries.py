@@ -13,7 +13,14 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from hygie.audit.enums import PATIENT_DATA_EVENT_TYPES, AuditEventType, AuditOutcome
+from hygie.audit.actions import reason_text
+from hygie.audit.enums import (
+    PATIENT_DATA_EVENT_TYPES,
+    AuditAction,
+    AuditEventType,
+    AuditOutcome,
+    PurposeOfUse,
+)
 from hygie.audit.fhir import to_fhir_dict
 from hygie.audit.models import AuditEvent
 
@@ -54,14 +61,24 @@ class AccessRecord(NamedTuple):
     purpose: str
     reason: str
 
+    @property
+    def action_label(self) -> str:
+        return str(AuditAction(self.action).label)
+
+    @property
+    def purpose_label(self) -> str:
+        return str(PurposeOfUse(self.purpose).label) if self.purpose else ""
+
 
 def patient_access_history(practice_id: UUID, patient_id: UUID) -> list[AccessRecord]:
     """Who read or wrote a patient's data in a practice, newest first, for the
     patient's RGPD access request: successful accesses by people only (system
-    jobs and refused attempts are left out)."""
-    rows = (
+    jobs and refused attempts are left out). Reasons come back in clear text."""
+    events = (
         events_for_practice(practice_id, patient_id=patient_id, outcome=AuditOutcome.SUCCESS)
         .filter(user_id__isnull=False, event_type__in=PATIENT_DATA_EVENT_TYPES)
-        .values_list("recorded_at", "user_label", "action", "purpose", "reason")
+        .only("recorded_at", "user_label", "action", "purpose", "reason", "chain",
+              "practice_id")
     )
-    return [AccessRecord(*row) for row in rows]
+    return [AccessRecord(e.recorded_at, e.user_label, e.action, e.purpose, reason_text(e))
+            for e in events]

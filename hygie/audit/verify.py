@@ -105,7 +105,10 @@ def verify_chains(checkpoint_dir: Path | None = None) -> VerifyReport:
     events = AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=CHUNK_SIZE)
     for event in events:
         if walk is None or walk.chain != event.chain:
-            walk = walks[event.chain] = _ChainWalk(event.chain, marks.get(event.chain), written_at)
+            walk = walks.get(event.chain) or _ChainWalk(
+                event.chain, marks.get(event.chain), written_at
+            )
+            walks[event.chain] = walk
         walk.feed(event)
 
     heads = {head.chain: head for head in AuditChainHead.objects.all()}

@@ -16,6 +16,7 @@ key is part of the associated data.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -255,9 +256,14 @@ def _bind_loaded_values(sender: type[models.Model], instance: models.Model, **kw
     ]
     if not fields:
         return  # a new instance, or all encrypted columns deferred
+    tenant_field = getattr(sender, "encryption_tenant_field", "")
+    if "__" not in tenant_field and tenant_field not in instance.__dict__:
+        return  # tenant deferred: binding now would cost a query per row; bind on read
     for field in fields:
         value: Ciphertext = instance.__dict__[field.attname]
-        value.binding = field.binding_for(instance)
+        # Loading must not fail; reading the value will report the problem.
+        with contextlib.suppress(EncryptedFieldUsageError):
+            value.binding = field.binding_for(instance)
 
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:

@@ -1,7 +1,8 @@
 """Import of patients from a CSV file, for a practice moving from other software.
 
 Every row is checked before anything is written; the import is one transaction,
-so it writes all valid rows or nothing."""
+so it writes all valid rows or nothing. Rows are reported by their line number in
+the file (the header is line 1), with the file's own column names."""
 
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ from .forms_data import IdentityData, check_identity
 from .models import Patient, PatientNameToken
 
 COLUMNS = ("family", "given", "birth_date", "sex", "nir", "birthplace_insee", "phone", "email")
+# Optional: the OID of the matricule (NIR by default; the test OID for test data).
+OPTIONAL_COLUMNS = ("ins_oid",)
 SEX_CODES = {"f": Gender.FEMALE, "female": Gender.FEMALE, "2": Gender.FEMALE,
              "m": Gender.MALE, "male": Gender.MALE, "h": Gender.MALE, "1": Gender.MALE,
              "u": Gender.UNKNOWN, "unknown": Gender.UNKNOWN, "i": Gender.UNKNOWN}
+# Errors name the file's columns, not the model's fields.
+COLUMN_OF_FIELD = {"birth_family_name": "family", "birth_given_names": "given"}
 
 
 @dataclass
@@ -40,6 +45,18 @@ class RowError:
 class ImportReport:
     imported: int = 0
     errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    unusable: bool = False
+
+
+@dataclass
+class ParsedFile:
+    rows: list[tuple[int, IdentityData]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # The file itself is unusable (missing columns, broken CSV): no row can be
+    # trusted, so nothing is imported even with skip_invalid.
+    unusable: bool = False
 
 
 class ImportRefused(Exception):
@@ -54,32 +71,79 @@ def _date(value: str) -> dt.date:
             return dt.datetime.strptime(value.strip(), fmt).date()  # noqa: DTZ007
         except ValueError:
             continue
-    raise ValidationError({"birth_date": [_("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)")]})
+    raise ValidationError(_("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)"))
 
 
-def parse_rows(text: str) -> tuple[list[tuple[int, IdentityData]], list[RowError]]:
-    reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [RowError(1, _("colonnes manquantes : %(c)s") % {"c": ", ".join(missing)})]
-    rows, errors = [], []
+def _row(record: dict[str | None, object], width: int, today: dt.date) -> IdentityData:
+    """The checked identity of one CSV record, or ValidationError naming every
+    problem of the row."""
+    if None in record:
+        extra = record[None]
+        count = width + (len(extra) if isinstance(extra, list) else 1)
+        raise ValidationError(_("%(n)s champs au lieu de %(m)s (séparateur ou guillemets ?)")
+                              % {"n": count, "m": width})
+    values = {k: v for k, v in record.items() if isinstance(k, str)}
+    if any(v is None for v in values.values()):
+        count = sum(v is not None for v in values.values())
+        raise ValidationError(_("%(n)s champs au lieu de %(m)s (séparateur ou guillemets ?)")
+                              % {"n": count, "m": width})
+    text = {k: str(v) for k, v in values.items()}
+    errors: dict[str, list[str]] = {}
+    sex = SEX_CODES.get(text["sex"].strip().lower())
+    if sex is None:
+        errors["sex"] = [_("sexe attendu : F, M ou U")]
+    birth_date = None
+    try:
+        birth_date = _date(text["birth_date"])
+    except ValidationError as exc:
+        errors["birth_date"] = exc.messages
+    if errors or sex is None or birth_date is None:
+        raise ValidationError(errors)
+    data = IdentityData(
+        birth_family_name=text["family"], birth_given_names=text["given"],
+        birth_date=birth_date, sex=sex, nir=text["nir"],
+        ins_oid=text.get("ins_oid", "").strip(),
+        birthplace_insee=text["birthplace_insee"], phone=text["phone"], email=text["email"],
+    )
+    return check_identity(data, today)
+
+
+def parse_rows(text: str) -> ParsedFile:
+    parsed = ParsedFile()
+    text = text.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    try:
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        parsed.errors.append(RowError(1, _("en-tête CSV illisible : %(e)s") % {"e": exc}))
+        parsed.unusable = True
+        return parsed
+    missing = [c for c in COLUMNS if c not in header]
+    duplicated = sorted({c for c in header if c and header.count(c) > 1})
+    if missing or duplicated:
+        reasons = []
+        if missing:
+            reasons.append(_("colonnes manquantes : %(c)s") % {"c": ", ".join(missing)})
+        if duplicated:
+            reasons.append(_("colonnes en double : %(c)s") % {"c": ", ".join(duplicated)})
+        parsed.errors.append(RowError(1, "; ".join(reasons)))
+        parsed.unusable = True
+        return parsed
+    reader.fieldnames = header
+    known = set(COLUMNS) | set(OPTIONAL_COLUMNS)
+    parsed.ignored_columns = [c for c in header if c and c not in known]
     today = clock.today()
-    for record in reader:
-        line = reader.line_num
-        try:
-            sex = SEX_CODES.get((record["sex"] or "").strip().lower())
-            if sex is None:
-                raise ValidationError({"sex": [_("sexe attendu : F, M ou U")]})
-            data = IdentityData(
-                birth_family_name=record["family"] or "", birth_given_names=record["given"] or "",
-                birth_date=_date(record["birth_date"] or ""), sex=sex,
-                nir=record["nir"] or "", birthplace_insee=record["birthplace_insee"] or "",
-                phone=record["phone"] or "", email=record["email"] or "",
-            )
-            rows.append((line, check_identity(data, today)))
-        except ValidationError as exc:
-            errors.append(RowError(line, _describe(exc)))
-    return rows, errors
+    try:
+        for record in reader:
+            try:
+                parsed.rows.append((reader.line_num, _row(record, len(header), today)))
+            except ValidationError as exc:
+                parsed.errors.append(RowError(reader.line_num, _describe(exc)))
+    except csv.Error as exc:
+        parsed.errors.append(RowError(reader.line_num + 1,
+                                      _("CSV illisible à partir d'ici : %(e)s") % {"e": exc}))
+        parsed.unusable = True
+    return parsed
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -89,34 +153,42 @@ def _sniff_delimiter(text: str) -> str:
 
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
-        return "; ".join(f"{f} : {' '.join(m)}" for f, m in error.message_dict.items())
+        return "; ".join(f"{COLUMN_OF_FIELD.get(f, f)} : {' '.join(m)}"
+                         for f, m in error.message_dict.items())
     return " ".join(error.messages)
 
 
 def do_import_patients(actor: Actor, text: str, *, skip_invalid: bool = False) -> ImportReport:
+    """Imports the patients of a CSV text (see COLUMNS). Raises ImportRefused, with
+    writing nothing, if a row is invalid (unless skip_invalid: then the valid rows
+    are imported and the others reported) or if the file itself is unusable."""
     check_can_write_identity(actor)
-    rows, errors = parse_rows(text)
-    report = ImportReport(errors=errors)
+    parsed = parse_rows(text)
+    report = ImportReport(errors=parsed.errors, ignored_columns=parsed.ignored_columns,
+                          unusable=parsed.unusable)
     seen: dict[bytes, int] = {}
     built = []
-    for line, data in rows:
+    for line, data in parsed.rows:
         patient, tokens = build_patient(actor, data)
         if patient.nir_index is not None:
-            if patient.nir_index in seen:
-                report.errors.append(RowError(line, _("NIR déjà présent à la ligne %(l)s du "
-                                                      "fichier") % {"l": seen[patient.nir_index]}))
+            index = bytes(patient.nir_index)
+            if index in seen:
+                report.errors.append(RowError(line, _("nir : NIR déjà présent à la ligne "
+                                                      "%(l)s du fichier") % {"l": seen[index]}))
                 continue
-            seen[patient.nir_index] = line
+            seen[index] = line
         built.append((line, patient, tokens))
     # BinaryField values come back as memoryview on PostgreSQL: compare as bytes.
     existing = {bytes(index) for index in Patient.objects.filter(
-        practice=actor.practice, nir_index__in=list(seen)).values_list("nir_index", flat=True)}
+        practice=actor.practice, nir_index__in=list(seen)).values_list("nir_index", flat=True)
+        if index is not None}
     for line, patient, _tokens in built:
         if patient.nir_index is not None and bytes(patient.nir_index) in existing:
-            report.errors.append(RowError(line, _("un patient du cabinet porte déjà ce NIR")))
+            report.errors.append(RowError(line, _("nir : un patient du cabinet porte déjà "
+                                                  "ce NIR")))
     bad_lines = {e.line for e in report.errors}
     report.errors.sort(key=lambda e: e.line)
-    if report.errors and not skip_invalid:
+    if report.unusable or (report.errors and not skip_invalid):
         raise ImportRefused(report)
     good = [(p, t) for line, p, t in built if line not in bad_lines]
     with transaction.atomic():

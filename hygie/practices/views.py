@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hygie.accounts.actions import do_create_user, do_reactivate_user, enrolment_path
 from hygie.accounts.models import User
-from hygie.audit.actions import record_event
+from hygie.audit.actions import reason_text, record_event
 from hygie.audit.enums import AuditAction, AuditEventType
 from hygie.audit.queries import events_for_practice
 from hygie.core import clock
@@ -174,6 +174,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             filters["until"] = _day_start(d["until"] + dt.timedelta(days=1))
     events = events_for_practice(actor.practice.pk, **filters)  # type: ignore[arg-type]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.reason_clear = reason_text(event)  # type: ignore[attr-defined]
     record_event(actor.source, AuditEventType.AUDIT_LOG_VIEWED, action=AuditAction.READ,
                  entity_type="AuditEvent",
                  detail={"filters": sorted(filters), "page": page.number})

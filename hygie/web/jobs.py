@@ -13,7 +13,8 @@ from django.db import close_old_connections
 from hygie.accounts.actions import do_disable_dormant_accounts
 from hygie.audit.actions import AuditSource, record_event
 from hygie.audit.checkpoints import write_checkpoint
-from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.audit.verify import verify_chains
+from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome
 from hygie.practices.actions import do_close_expired_memberships
 
 logger = logging.getLogger("hygie.jobs")
@@ -23,12 +24,21 @@ def run_scheduled_jobs() -> dict[str, Any]:
     source = AuditSource.system("scheduler")
     closed = do_close_expired_memberships(source=source)
     dormant = do_disable_dormant_accounts(source=source)
-    checkpoint = write_checkpoint(Path(settings.AUDIT_CHECKPOINT_DIR))
+    # A checkpoint vouches for the log as it is: never write one over a damaged log.
+    directory = Path(settings.AUDIT_CHECKPOINT_DIR)
+    report = verify_chains(directory)
+    if not report.ok:
+        logger.error("audit log verification failed: %s", report.first_problem)
+        checkpoint = "refused: audit log damaged"
+    else:
+        checkpoint = str(write_checkpoint(directory).path)
     result = {"memberships_closed": closed, "dormant_disabled": [u.email for u in dormant],
-              "checkpoint": str(checkpoint)}
+              "audit_ok": report.ok, "checkpoint": checkpoint}
     record_event(source, AuditEventType.JOB_RUN, action=AuditAction.EXECUTE,
                  entity_type="Job", entity_id="scheduled",
-                 detail={"memberships_closed": closed, "dormant_disabled": len(dormant)})
+                 outcome=AuditOutcome.SUCCESS if report.ok else AuditOutcome.MAJOR_FAILURE,
+                 detail={"memberships_closed": closed, "dormant_disabled": len(dormant),
+                         "audit_ok": report.ok})
     return result
 
 

@@ -15,6 +15,7 @@ from django.db import connection
 from hygie.audit.actions import AuditSource, record_event, session_ref_for
 from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.audit.models import AuditEvent
+from hygie.crypto.keys import ensure_tenant_keys
 from hygie.audit.protection import EVENT_TABLE, EXPECTED_TRIGGERS, HEAD_TABLE
 
 TRIGGER_TABLES = {
@@ -38,14 +39,21 @@ def person(practice_id: uuid.UUID | None, email: str, address: str = "192.0.2.10
     )
 
 
-@pytest.fixture
-def alpha() -> uuid.UUID:
-    return uuid.uuid4()
+def _practice_with_keys() -> uuid.UUID:
+    # Reasons are sealed under the practice's key: the practice needs its keys.
+    practice_id = uuid.uuid4()
+    ensure_tenant_keys(practice_id)
+    return practice_id
 
 
 @pytest.fixture
-def beta() -> uuid.UUID:
-    return uuid.uuid4()
+def alpha(db: None) -> uuid.UUID:
+    return _practice_with_keys()
+
+
+@pytest.fixture
+def beta(db: None) -> uuid.UUID:
+    return _practice_with_keys()
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 import stat
+import uuid
 from pathlib import Path
 
 from hygie.audit.actions import AuditSource

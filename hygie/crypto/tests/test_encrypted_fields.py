@@ -195,3 +195,13 @@ def test_a_model_without_tenant_or_pk_default_fails_the_system_checks() -> None:
 
     ids = {error.id for error in Orphan.check()}
     assert {"crypto.E001", "crypto.E002", "crypto.E003"} <= ids
+
+
+def test_loading_rows_costs_no_extra_query_even_with_the_tenant_deferred(
+    note_model: Any, practice_a: uuid.UUID, django_assert_num_queries: Any
+) -> None:
+    for body in ("un", "deux", "trois"):
+        note_model.objects.create(practice_id=practice_a, body=body)
+    with django_assert_num_queries(1):
+        notes = list(note_model.objects.only("id", "body"))
+    assert sorted(n.body for n in notes) == ["deux", "trois", "un"]

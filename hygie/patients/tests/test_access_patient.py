@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from hygie.audit.actions import reason_text
 from hygie.audit.enums import AuditEventType, AuditOutcome
 from hygie.audit.models import AuditEvent
 from hygie.patients.access import (
@@ -50,7 +51,7 @@ def test_breaking_the_glass_opens_the_record_with_the_reason_audited(cast, mailo
     do_break_glass(bob, cast.patient, "Patient vu en urgence, Dr Aubert absente")
     event = last_event()
     assert event.event_type == AuditEventType.BREAK_GLASS
-    assert event.reason == "Patient vu en urgence, Dr Aubert absente"
+    assert reason_text(event) == "Patient vu en urgence, Dr Aubert absente"
     assert access_clinical_record(bob, cast.patient.pk).pk == cast.patient.pk
     assert last_event().purpose == "ETREAT"
 

@@ -80,7 +80,8 @@ class Command(BaseCommand):
             )
         if output == "text":
             message = _(
-                "Journal d'audit intègre : %(checked)s événements vérifiés dans %(chains)s chaînes."
+                "Journal d'audit intègre : %(checked)s événement(s) vérifié(s), "
+                "%(chains)s chaîne(s)."
             ) % {"checked": report.checked, "chains": report.chains}
             if report.checkpoint:
                 message += " " + _("Point de contrôle comparé : %s") % report.checkpoint
@@ -104,7 +105,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                _("Point de contrôle écrit : %(path)s (%(count)s chaînes).")
+                _("Point de contrôle écrit : %(path)s (%(count)s chaîne(s)).")
                 % {"path": checkpoint.path, "count": len(checkpoint.chains)}
             )
 

@@ -5,10 +5,11 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
 from hygie.core.cli import HygieCommand
-from hygie.patients.importing import ImportRefused, do_import_patients
+from hygie.patients.importing import COLUMNS, ImportRefused, ImportReport, do_import_patients
 from hygie.practices.cli import practice_arg
 from hygie.practices.context import as_system
 
@@ -18,8 +19,8 @@ class Command(HygieCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        imp = sub.add_parser("import", help="importe un CSV (colonnes : family, given, "
-                             "birth_date, sex, nir, birthplace_insee, phone, email)")
+        imp = sub.add_parser("import", help=f"importe un CSV UTF-8 (colonnes : "
+                             f"{', '.join(COLUMNS)} ; séparateur , ou ;)")
         imp.add_argument("file")
         imp.add_argument("--practice", required=True)
         imp.add_argument("--skip-invalid", action="store_true",
@@ -30,27 +31,41 @@ class Command(HygieCommand):
         practice = practice_arg(options["practice"])
         path = Path(options["file"])
         try:
+            # utf-8-sig: spreadsheets often write a byte order mark.
             text = path.read_bytes().decode("utf-8-sig")
         except OSError as exc:
             raise CommandError(f"{path} : lecture impossible ({exc.strerror})") from exc
         except UnicodeDecodeError as exc:
-            raise CommandError(f"{path} : le fichier doit être encodé en UTF-8") from exc
+            raise CommandError(f"{path} : le fichier doit être encodé en UTF-8 (octet "
+                               f"illisible à la position {exc.start}) ; réenregistrez-le "
+                               "en « CSV UTF-8 »") from exc
         actor = as_system(practice, "cli:patients-import")
         try:
             report = do_import_patients(actor, text, skip_invalid=options["skip_invalid"])
+        except PermissionDenied as exc:
+            raise CommandError(str(exc) or "import refusé") from exc
         except ImportRefused as refused:
-            lines = [f"ligne {e.line} : {e.reason}" for e in refused.report.errors]
+            # The report goes to stdout with --json, so that a script can read it
+            # whatever the outcome; the exit status says the file was refused.
             if options["json"]:
-                self.stderr.write(json.dumps({"imported": 0, "errors": [
-                    {"line": e.line, "reason": e.reason} for e in refused.report.errors]},
-                    ensure_ascii=False))
+                self.stdout.write(json.dumps(_as_data(refused.report), ensure_ascii=False))
+            lines = [f"ligne {e.line} : {e.reason}" for e in refused.report.errors]
             raise CommandError(
-                f"{len(lines)} ligne(s) invalide(s), rien n'a été importé "
-                "(--skip-invalid importe les lignes valides) :\n" + "\n".join(lines)
+                f"{len(lines)} ligne(s) invalide(s), rien n'a été importé"
+                + ("" if refused.report.unusable
+                   else " (--skip-invalid importe les lignes valides)")
+                + " :\n" + "\n".join(lines)
             ) from refused
-        errors = [{"line": e.line, "reason": e.reason} for e in report.errors]
         text_out = f"{report.imported} patient(s) importé(s)."
-        if errors:
-            text_out += f" {len(errors)} ligne(s) ignorée(s) :\n" + "\n".join(
-                f"ligne {e['line']} : {e['reason']}" for e in errors)
-        self.emit(options, {"imported": report.imported, "errors": errors}, text_out)
+        if report.errors:
+            text_out += f"\n{len(report.errors)} ligne(s) invalide(s) non importée(s) :\n"
+            text_out += "\n".join(f"ligne {e.line} : {e.reason}" for e in report.errors)
+        if report.ignored_columns:
+            text_out += f"\nColonnes ignorées : {', '.join(report.ignored_columns)}"
+        self.emit(options, _as_data(report), text_out)
+
+
+def _as_data(report: ImportReport) -> dict[str, Any]:
+    return {"imported": report.imported,
+            "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
+            "ignored_columns": report.ignored_columns}

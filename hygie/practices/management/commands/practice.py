@@ -33,4 +33,5 @@ class Command(HygieCommand):
             return
         practices = Practice.objects.order_by("name")
         data = [{"id": str(p.pk), "name": p.name} for p in practices]
-        self.emit(options, data, "\n".join(f"{p['id']}  {p['name']}" for p in data))
+        self.emit(options, data,
+                  "\n".join(f"{p['id']}  {p['name']}" for p in data) or "Aucun cabinet.")

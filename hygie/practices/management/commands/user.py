@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from hygie.accounts.actions import do_create_user, do_deactivate_user, enrolment_path
@@ -45,8 +46,15 @@ class Command(HygieCommand):
     def _create(self, options: dict[str, Any]) -> None:
         practice = practice_arg(options["practice"])
         email = options["email"].strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise CommandError(f"--email : adresse invalide : {email!r}") from exc
         if User.objects.filter(email=email).exists():
             raise CommandError(f"un compte existe déjà pour {email}")
+        if options["rpps"] and options["role"] != Role.PRACTITIONER:
+            # do_add_member would drop it silently: refuse rather than lose it.
+            raise CommandError(f"--rpps ne s'applique qu'au rôle {Role.PRACTITIONER.value}")
         source = AuditSource.system("cli:user-create", practice_id=practice.pk)
         try:
             with transaction.atomic():

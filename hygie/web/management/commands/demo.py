@@ -8,38 +8,43 @@ import random
 import secrets
 import time
 from argparse import ArgumentParser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
+from stdnum import luhn
 
 from hygie.accounts.actions import do_create_user
 from hygie.accounts.models import User
 from hygie.audit.actions import AuditSource, record_event
 from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.core import clock
-from hygie.core.cli import HygieCommand
+from hygie.core.cli import HygieCommand, fail_on_validation
 from hygie.patients.actions import build_patient
 from hygie.patients.demo import synthetic_identity
 from hygie.patients.enums import CareRelationshipKind
-from hygie.patients.forms_data import check_identity
+from hygie.patients.forms_data import IdentityData, check_identity
 from hygie.patients.models import CareRelationship, Patient, PatientNameToken
 from hygie.practices.actions import do_add_member, do_create_practice, do_end_membership
 from hygie.practices.context import as_system
 from hygie.practices.enums import Role, Specialty
-from hygie.practices.models import Practice
+from hygie.practices.models import Practice, Practitioner
 
 DOMAIN = "cabinet-des-tilleuls.test"
-# (e-mail, first name, last name, role, admin, synthetic RPPS, specialty)
+# (e-mail, first name, last name, role, admin, specialty)
 TEAM = [
-    ("claire.martin", "Claire", "Martin", Role.PRACTITIONER, True, "19999990013", "SM54"),
-    ("paul.bernard", "Paul", "Bernard", Role.PRACTITIONER, False, "19999990021", "SM54"),
-    ("sophie.durand", "Sophie", "Durand", Role.ASSISTANT, False, "", ""),
-    ("marc.lefort", "Marc", "Lefort", Role.PRACTITIONER, False, "19999990039", "SM54"),
+    ("claire.martin", "Claire", "Martin", Role.PRACTITIONER, True, "SM54"),
+    ("paul.bernard", "Paul", "Bernard", Role.PRACTITIONER, False, "SM54"),
+    ("sophie.durand", "Sophie", "Durand", Role.ASSISTANT, False, ""),
+    ("marc.lefort", "Marc", "Lefort", Role.PRACTITIONER, False, "SM54"),
 ]
 BATCH = 1000
+# Synthetic RPPS numbers: this prefix, a serial and a Luhn key (19999990013, ...).
+RPPS_PREFIX = "1999999"
 
 
 class Command(HygieCommand):
@@ -60,10 +65,19 @@ class Command(HygieCommand):
             self.emit(options, {"created": False}, "Données existantes conservées "
                       "(aucune donnée de démonstration ajoutée).")
             return
+        taken = User.objects.filter(email__in=[f"{t[0]}@{DOMAIN}" for t in TEAM]).first()
+        if taken is not None:
+            raise CommandError(f"{taken.email} existe déjà : la démo a déjà été créée "
+                               "(--if-empty pour ne rien faire dans ce cas)")
         started = time.monotonic()
         rng = random.Random(options["seed"])  # noqa: S311 (synthetic data, not secrets)
-        practice, logins = self._team()
-        created = self._patients(practice, count, rng)
+        # One transaction: a demo that fails half-way leaves nothing behind.
+        try:
+            with transaction.atomic():
+                practice, logins = self._team()
+                created = self._patients(practice, count, rng)
+        except ValidationError as exc:
+            raise fail_on_validation(exc) from exc
         elapsed = time.monotonic() - started
         path = self._write_logins(logins)
         data = {"practice": str(practice.pk), "patients": created, "seconds": round(elapsed, 1),
@@ -75,31 +89,30 @@ class Command(HygieCommand):
                   "À la première connexion, Hygie impose un second facteur : scannez le QR code "
                   "avec une application d'authentification (ou ajoutez une clé de sécurité), "
                   "puis saisissez le code affiché.",
-                  f"Marc Lefort a quitté le cabinet : son compte est refusé (scénario de "
-                  f"novembre 2025)."]
+                  "Marc Lefort a quitté le cabinet : son compte est refusé (scénario de "
+                  "novembre 2025)."]
         self.emit(options, data, "\n".join(lines))
 
     def _team(self) -> tuple[Practice, list[tuple[str, str, str]]]:
         source = AuditSource.system("demo")
         logins = []
-        with transaction.atomic():
-            practice = do_create_practice("Cabinet médical des Tilleuls (démo)", source=source)
-            for local, first, last, role, admin, rpps, specialty in TEAM:
-                email = f"{local}@{DOMAIN}"
-                if User.objects.filter(email=email).exists():
-                    raise CommandError(f"{email} existe déjà : la démo a déjà été créée")
-                user = do_create_user(email, first_name=first, last_name=last, source=source)
-                password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-                user.set_password(password)
-                user.last_seen_at = clock.now()
-                user.save()
-                membership = do_add_member(
-                    practice, user, role=role, is_admin=admin, rpps=rpps,
-                    specialty=specialty if specialty in Specialty.values else "",
-                    start_date=clock.today() - dt.timedelta(days=400), source=source)
-                if local == "marc.lefort":
-                    do_end_membership(membership, reason="départ du cabinet", source=source)
-                logins.append((email, password, membership.get_role_display()))
+        rpps_numbers = _free_rpps_numbers()
+        practice = do_create_practice("Cabinet médical des Tilleuls (démo)", source=source)
+        for local, first, last, role, admin, specialty in TEAM:
+            email = f"{local}@{DOMAIN}"
+            user = do_create_user(email, first_name=first, last_name=last, source=source)
+            password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+            user.set_password(password)
+            user.last_seen_at = clock.now()
+            user.save()
+            membership = do_add_member(
+                practice, user, role=role, is_admin=admin,
+                rpps=next(rpps_numbers) if role == Role.PRACTITIONER else "",
+                specialty=specialty if specialty in Specialty.values else "",
+                start_date=clock.today() - dt.timedelta(days=400), source=source)
+            if local == "marc.lefort":
+                do_end_membership(membership, reason="départ du cabinet", source=source)
+            logins.append((email, password, membership.get_role_display()))
         return practice, logins
 
     def _patients(self, practice: Practice, count: int, rng: random.Random) -> int:
@@ -108,28 +121,28 @@ class Command(HygieCommand):
             memberships__practice=practice, memberships__role=Role.PRACTITIONER,
             memberships__ended_at=None))
         today = clock.today()
+        nirs: set[str] = set()
         created = 0
         while created < count:
             size = min(BATCH, count - created)
             patients, tokens, relationships = [], [], []
             for _ in range(size):
                 patient, patient_tokens = build_patient(
-                    actor, check_identity(synthetic_identity(rng, today), today))
+                    actor, check_identity(_new_identity(rng, today, nirs), today))
                 patients.append(patient)
                 tokens.extend(patient_tokens)
                 if doctors:
                     relationships.append(CareRelationship(
                         practice=practice, patient=patient, practitioner=rng.choice(doctors),
                         kind=CareRelationshipKind.TREATING, starts_at=clock.now()))
-            with transaction.atomic():
-                Patient.objects.bulk_create(patients, batch_size=500)
-                PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
-                CareRelationship.objects.bulk_create(relationships, batch_size=1000)
-                for patient in patients:
-                    record_event(actor.source, AuditEventType.PATIENT_CREATED,
-                                 action=AuditAction.CREATE, patient_id=patient.pk,
-                                 entity_type="Patient", entity_id=str(patient.pk),
-                                 purpose=PurposeOfUse.PATADMIN, detail={"via": "demo"})
+            Patient.objects.bulk_create(patients, batch_size=500)
+            PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
+            CareRelationship.objects.bulk_create(relationships, batch_size=1000)
+            for patient in patients:
+                record_event(actor.source, AuditEventType.PATIENT_CREATED,
+                             action=AuditAction.CREATE, patient_id=patient.pk,
+                             entity_type="Patient", entity_id=str(patient.pk),
+                             purpose=PurposeOfUse.PATADMIN, detail={"via": "demo"})
             created += size
         return created
 
@@ -140,3 +153,27 @@ class Command(HygieCommand):
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.writelines(f"{e}\t{p}\t{r}\n" for e, p, r in logins)
         return path
+
+
+def _new_identity(rng: random.Random, today: dt.date, nirs: set[str]) -> IdentityData:
+    """A synthetic identity whose NIR no earlier one has: two people drawn with the
+    same sex, month, birthplace and serial would otherwise share one (a practice
+    holds each NIR once)."""
+    while True:
+        identity = synthetic_identity(rng, today)
+        if not identity.nir or identity.nir not in nirs:
+            if identity.nir:
+                nirs.add(identity.nir)
+            return identity
+
+
+def _free_rpps_numbers() -> Iterator[str]:
+    """Synthetic RPPS numbers that no practitioner of this database holds yet."""
+    taken = set(Practitioner.objects.filter(rpps__startswith=RPPS_PREFIX)
+                .values_list("rpps", flat=True))
+    for serial in range(1, 1000):
+        body = f"{RPPS_PREFIX}{serial:03d}"
+        number = body + luhn.calc_check_digit(body)
+        if number not in taken:
+            yield number
+    raise CommandError("plus de numéro RPPS fictif disponible pour la démo")
