@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 from importlib import import_module
 
 from allauth.account.forms import default_token_generator
@@ -42,7 +43,10 @@ def enrolment_path(user: User) -> str:
     invalidated by the password change itself (Django's token generator)."""
     return reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
 
 
@@ -77,7 +81,7 @@ def do_revoke_sessions(
     return len(revoked)
 
 
-def do_revoke_session(user: User, session_id: object, *, source: AuditSource) -> bool:
+def do_revoke_session(user: User, session_id: uuid.UUID, *, source: AuditSource) -> bool:
     """Revokes one of the user's own sessions; another user's id changes nothing."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     with transaction.atomic():
@@ -132,7 +136,9 @@ def do_reactivate_user(user: User, *, source: AuditSource) -> str:
     return enrolment_path(user)
 
 
-def do_disable_dormant_accounts(*, source: AuditSource, now: dt.datetime | None = None) -> list[User]:
+def do_disable_dormant_accounts(
+    *, source: AuditSource, now: dt.datetime | None = None
+) -> list[User]:
     """Disables every active account unused for ACCOUNT_DORMANT_DAYS (scheduled job)."""
     now = now or clock.now()
     limit = now - dt.timedelta(days=settings.ACCOUNT_DORMANT_DAYS)

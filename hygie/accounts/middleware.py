@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from hygie.core import clock
 
-from .models import User, UserSession
 from .mfa import session_passed_mfa
+from .models import User, UserSession
 from .request_info import DEVICE_COOKIE
 
 # Refreshing last_seen on every request would turn every read into a write.

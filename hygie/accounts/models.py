@@ -48,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when an admin reactivates the account: MFA must be enrolled again.
     mfa_reenrolment_required = models.BooleanField(default=False)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -85,6 +85,9 @@ class UserSession(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"])]
 
+    def __str__(self) -> str:
+        return f"session {self.pk} of {self.user_id}"
+
 
 class KnownDevice(models.Model):
     """A browser that has already logged in as this user (a long-lived random cookie).
@@ -99,3 +102,6 @@ class KnownDevice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "device_id"], name="known_device_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"device of {self.user_id}"

@@ -52,7 +52,8 @@ class StrengthValidator:
     def validate(self, password: str, user: Any = None) -> None:
         inputs = sorted(french_words())[:5000]
         if user is not None:
-            inputs += [str(getattr(user, f, "") or "") for f in ("email", "first_name", "last_name")]
+            fields = ("email", "first_name", "last_name")
+            inputs += [str(getattr(user, f, "") or "") for f in fields]
         # zxcvbn is slow on very long inputs; the cut keeps it bounded and long
         # passwords are strong anyway.
         result = zxcvbn(password[:100], user_inputs=[i for i in inputs if i])

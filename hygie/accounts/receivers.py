@@ -34,8 +34,9 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
     with transaction.atomic():
         if request.session.session_key is None:
             request.session.save()
+        session_key = str(request.session.session_key)
         UserSession.objects.create(
-            user=user, session_key=request.session.session_key, device_id=device_id,
+            user=user, session_key=session_key, device_id=device_id,
             ip_address=client_address(request), user_agent=user_agent(request),
             last_seen_at=now,
         )

@@ -145,8 +145,9 @@ def search_patients(
 ) -> list[Patient]:
     """Patients of the actor's practice matching the criteria, for a list page.
     The search and the ids it showed are audited."""
-    probe = Facts(same_practice=True, current_member=_is_current_member(actor), role=actor.role, is_system=actor.is_system,
-                  restricted=False, has_care_relationship=False, has_break_glass=False)
+    probe = Facts(same_practice=True, current_member=_is_current_member(actor), role=actor.role,
+                  is_system=actor.is_system, restricted=False, has_care_relationship=False,
+                  has_break_glass=False)
     if not decide(probe, Scope.IDENTITY).allowed:
         record_event(actor.source, AuditEventType.ACCESS_DENIED, action=AuditAction.READ,
                      outcome=AuditOutcome.MINOR_FAILURE, entity_type="Patient",

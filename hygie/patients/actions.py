@@ -251,6 +251,6 @@ def do_restrict_access(actor: Actor, patient: Patient, user: User, reason: str
 
 
 def record_access_history_produced(actor: Actor, patient: Patient) -> None:
-    record_event(actor.source, AuditEventType.PATIENT_ACCESS_HISTORY_PRODUCED, action=AuditAction.READ,
-                 patient_id=patient.pk, entity_type="AuditEvent", entity_id=str(patient.pk),
-                 purpose=PurposeOfUse.PATRQT)
+    record_event(actor.source, AuditEventType.PATIENT_ACCESS_HISTORY_PRODUCED,
+                 action=AuditAction.READ, patient_id=patient.pk, entity_type="AuditEvent",
+                 entity_id=str(patient.pk), purpose=PurposeOfUse.PATRQT)

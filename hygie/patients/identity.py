@@ -24,7 +24,7 @@ MALE_DIGITS, FEMALE_DIGITS = "137", "248"
 
 
 def clean_nir(value: str) -> str:
-    """A NIR or NIA: 13 characters and a 2-digit key, 97 − (number mod 97), with the
+    """A NIR or NIA: 13 characters and a 2-digit key, 97 - (number mod 97), with the
     Corsican departments 2A and 2B. Spaces allowed in input, removed in output."""
     compact = stdnum_nir.compact(value or "")
     try:
@@ -43,15 +43,15 @@ def check_nir_matches_traits(nir: str, *, sex: str, birth_date: dt.date | None) 
     """Catches typos: the NIR carries the sex and the year (and usually month) of birth."""
     errors = []
     if sex == Gender.MALE and nir[0] not in MALE_DIGITS:
-        errors.append(_("Le NIR commence par %(d)s, ce qui ne correspond pas au sexe masculin."))
+        errors.append(_("Le NIR commence par %(d)s : cela ne correspond pas au sexe masculin."))
     if sex == Gender.FEMALE and nir[0] not in FEMALE_DIGITS:
-        errors.append(_("Le NIR commence par %(d)s, ce qui ne correspond pas au sexe féminin."))
+        errors.append(_("Le NIR commence par %(d)s : cela ne correspond pas au sexe féminin."))
     if birth_date is not None:
         if nir[1:3] != f"{birth_date.year % 100:02d}":
-            errors.append(_("L'année de naissance du NIR ne correspond pas à la date de naissance."))
+            errors.append(_("L'année de naissance du NIR diffère de la date de naissance."))
         month = int(nir[3:5])
         if 1 <= month <= 12 and month != birth_date.month:
-            errors.append(_("Le mois de naissance du NIR ne correspond pas à la date de naissance."))
+            errors.append(_("Le mois de naissance du NIR diffère de la date de naissance."))
     if errors:
         raise ValidationError([e % {"d": nir[0]} if "%(d)s" in e else e for e in errors],
                               code="nir_traits")

@@ -108,6 +108,9 @@ class PatientNameToken(models.Model):
     class Meta:
         indexes = [models.Index(fields=["practice_id", "token"], name="patient_token_idx")]
 
+    def __str__(self) -> str:
+        return f"name token of {self.patient_id}"
+
 
 class CareRelationship(BaseModel):
     """Why a practitioner may open a patient's clinical record. `ends_at` null
@@ -115,7 +118,9 @@ class CareRelationship(BaseModel):
     CARE_WINDOW_DAYS."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT)
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_relationships")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="care_relationships"
+    )
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     kind = models.CharField(max_length=12, choices=CareRelationshipKind.choices)
@@ -124,6 +129,9 @@ class CareRelationship(BaseModel):
 
     class Meta:
         indexes = [models.Index(fields=["patient", "practitioner"], name="care_rel_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.practitioner_id} → {self.patient_id}"
 
 
 class BreakGlass(EncryptedInPractice):

@@ -37,7 +37,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         nir = "".join(d["nir"].split())
         patients = access.search_patients(request.actor, name=d["q"],  # type: ignore[attr-defined]
                                           birth_date=d["birth_date"], nir=nir)
-    template = "patients/_results.html" if request.headers.get("HX-Request") else "patients/list.html"
+    partial = bool(request.headers.get("HX-Request"))
+    template = "patients/_results.html" if partial else "patients/list.html"
     return render(request, template, {"form": form, "patients": patients})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db.models import Q, QuerySet
 
@@ -20,7 +21,9 @@ def current_memberships(user: User, today: dt.date) -> QuerySet[Membership]:
     )
 
 
-def current_membership(user: User, practice_id: object, today: dt.date) -> Membership | None:
+def current_membership(
+    user: User, practice_id: uuid.UUID | str, today: dt.date
+) -> Membership | None:
     return (
         current_memberships(user, today)
         .select_related("user")

@@ -13,8 +13,8 @@ from django.db import close_old_connections
 from hygie.accounts.actions import do_disable_dormant_accounts
 from hygie.audit.actions import AuditSource, record_event
 from hygie.audit.checkpoints import write_checkpoint
-from hygie.audit.verify import verify_chains
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome
+from hygie.audit.verify import verify_chains
 from hygie.practices.actions import do_close_expired_memberships
 
 logger = logging.getLogger("hygie.jobs")

@@ -15,8 +15,8 @@ from django.db import connection
 from hygie.audit.actions import AuditSource, record_event, session_ref_for
 from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.audit.models import AuditEvent
-from hygie.crypto.keys import ensure_tenant_keys
 from hygie.audit.protection import EVENT_TABLE, EXPECTED_TRIGGERS, HEAD_TABLE
+from hygie.crypto.keys import ensure_tenant_keys
 
 TRIGGER_TABLES = {
     "hygie_audit_event_no_update": EVENT_TABLE,

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         if not options["no_jobs"]:
             start_scheduler(3600, stop)
-            worker = subprocess.Popen([sys.executable, "-m", "hygie", "db_worker"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "hygie", "db_worker"])
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Hygie sert sur {url}  (données : {settings.DATA_DIR}) — Ctrl-C pour "
                           "arrêter")
