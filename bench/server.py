@@ -145,9 +145,22 @@ def run_latency(args: argparse.Namespace) -> dict[str, Any]:
     samples = [timed_get(client, url, kwargs) for url, kwargs in plan[args.warmup :]]
     result: dict[str, Any] = {"samples_ms": samples, "queries_per_request": queries,
                               "rss_after_warmup_mib": rss_before, "peak_rss_mib": rss_mib()}
+    if args.breakdown:
+        result["breakdown"] = breakdown(client, plan[args.warmup :][: args.breakdown])
     if args.profile:
         result["profile"] = profile(client, plan[args.warmup :][: args.profile])
     return result
+
+
+def breakdown(client: Any, plan: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A separate pass with timers on the app's seams (bench.breakdown)."""
+    from bench.breakdown import Seams
+
+    seams = Seams()
+    seams.install()
+    samples = [timed_get(client, url, kwargs) for url, kwargs in plan]
+    return {"requests": len(plan), "total_ms": sum(samples) / len(plan),
+            "seams": seams.per_request(len(plan))}
 
 
 def profile(client: Any, plan: list[tuple[str, dict[str, Any]]]) -> str:
@@ -201,6 +214,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--breakdown", type=int, default=0,
+                        help="then time this many more requests with seam timers")
     parser.add_argument("--profile", type=int, default=0,
                         help="then profile this many more requests with cProfile")
     args = parser.parse_args()

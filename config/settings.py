@@ -130,10 +130,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "hygie.accounts.middleware.SessionGuardMiddleware",
     "hygie.accounts.middleware.MfaRequiredMiddleware",
     "hygie.practices.middleware.ActorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hygie.web.middleware.FailureMiddleware",
 ]

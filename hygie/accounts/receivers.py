@@ -5,10 +5,12 @@ Connected explicitly in AccountsConfig.ready()."""
 from __future__ import annotations
 
 from dataclasses import replace
+import logging
 from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.account.adapter import get_adapter
+from allauth.core.context import request_context
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.db import transaction
@@ -21,6 +23,8 @@ from hygie.core import clock
 from .actions import new_device_id
 from .models import KnownDevice, User, UserSession
 from .request_info import DEVICE_COOKIE, audit_source, client_address, user_agent
+
+logger = logging.getLogger("hygie.accounts")
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
@@ -113,8 +117,16 @@ def on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs:
 
 
 def _notify(request: HttpRequest, user: User, template_prefix: str) -> None:
-    adapter = get_adapter(request)
-    adapter.send_notification_mail(template_prefix, user)
+    # allauth reads the request from its own context, set only inside its views.
+    context = {"timestamp": clock.now(), "ip": client_address(request) or "?",
+               "user_agent": user_agent(request)}
+    try:
+        with request_context(request):
+            get_adapter(request).send_mail(template_prefix, user.email, context)
+    except Exception:
+        # A mail server being down must not block a login; it must be seen, though.
+        logger.exception("security notification %s to user %s failed", template_prefix,
+                         user.pk)
 
 
 def connect() -> None:

@@ -106,4 +106,8 @@ def open_session(browser: Any) -> Iterator[Any]:
 
     yield _open
     for context in contexts:
+        for page in context.pages:
+            # Where the test stopped, for a failure's post-mortem.
+            page.screenshot(path=str(ARTIFACTS / "last-page.png"), full_page=True)
+            print(f"last page: {page.url}")
         context.close()
