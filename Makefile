@@ -23,7 +23,7 @@ PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP
 PIP_COMPILE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev run chromium test lint fmt lock clean
+.PHONY: help venv dev run chromium test lint fmt lock clean bench
 
 help: ## List the targets
 	@echo "Hygie make targets:"
@@ -83,3 +83,6 @@ clean: ## Remove .venv and caches only (never var/, where patient data lives)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 	find . -path ./var -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	@echo "Removed .venv and caches. var/ (patient data, keys) was left untouched."
+
+bench: dev ## Benchmark search, patient page, demo, throughput (BENCH_ARGS='--patients 100000'); see docs/performance.md
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -28,9 +28,18 @@ from .models import Patient, PatientNameToken
 COLUMNS = ("family", "given", "birth_date", "sex", "nir", "birthplace_insee", "phone", "email")
 # Optional: the OID of the matricule (NIR by default; the test OID for test data).
 OPTIONAL_COLUMNS = ("ins_oid",)
-SEX_CODES = {"f": Gender.FEMALE, "female": Gender.FEMALE, "2": Gender.FEMALE,
-             "m": Gender.MALE, "male": Gender.MALE, "h": Gender.MALE, "1": Gender.MALE,
-             "u": Gender.UNKNOWN, "unknown": Gender.UNKNOWN, "i": Gender.UNKNOWN}
+SEX_CODES = {
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "2": Gender.FEMALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "h": Gender.MALE,
+    "1": Gender.MALE,
+    "u": Gender.UNKNOWN,
+    "unknown": Gender.UNKNOWN,
+    "i": Gender.UNKNOWN,
+}
 # Errors name the file's columns, not the model's fields.
 COLUMN_OF_FIELD = {"birth_family_name": "family", "birth_given_names": "given"}
 
@@ -44,14 +53,6 @@ class RowError:
 @dataclass
 class ImportReport:
     imported: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    unusable: bool = False
-
-
-@dataclass
-class ParsedFile:
-    rows: list[tuple[int, IdentityData]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     # The file itself is unusable (missing columns, broken CSV): no row can be
@@ -74,50 +75,50 @@ def _date(value: str) -> dt.date:
     raise ValidationError(_("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)"))
 
 
-def _row(record: dict[str | None, object], width: int, today: dt.date) -> IdentityData:
+def _row(values: dict[str, str], today: dt.date) -> IdentityData:
     """The checked identity of one CSV record, or ValidationError naming every
     problem of the row."""
-    if None in record:
-        extra = record[None]
-        count = width + (len(extra) if isinstance(extra, list) else 1)
-        raise ValidationError(_("%(n)s champs au lieu de %(m)s (séparateur ou guillemets ?)")
-                              % {"n": count, "m": width})
-    values = {k: v for k, v in record.items() if isinstance(k, str)}
-    if any(v is None for v in values.values()):
-        count = sum(v is not None for v in values.values())
-        raise ValidationError(_("%(n)s champs au lieu de %(m)s (séparateur ou guillemets ?)")
-                              % {"n": count, "m": width})
-    text = {k: str(v) for k, v in values.items()}
     errors: dict[str, list[str]] = {}
-    sex = SEX_CODES.get(text["sex"].strip().lower())
+    sex = SEX_CODES.get(values["sex"].strip().lower())
     if sex is None:
         errors["sex"] = [_("sexe attendu : F, M ou U")]
     birth_date = None
     try:
-        birth_date = _date(text["birth_date"])
+        birth_date = _date(values["birth_date"])
     except ValidationError as exc:
         errors["birth_date"] = exc.messages
     if errors or sex is None or birth_date is None:
         raise ValidationError(errors)
     data = IdentityData(
-        birth_family_name=text["family"], birth_given_names=text["given"],
-        birth_date=birth_date, sex=sex, nir=text["nir"],
-        ins_oid=text.get("ins_oid", "").strip(),
-        birthplace_insee=text["birthplace_insee"], phone=text["phone"], email=text["email"],
+        birth_family_name=values["family"],
+        birth_given_names=values["given"],
+        birth_date=birth_date,
+        sex=sex,
+        nir=values["nir"],
+        ins_oid=values.get("ins_oid", "").strip(),
+        birthplace_insee=values["birthplace_insee"],
+        phone=values["phone"],
+        email=values["email"],
     )
     return check_identity(data, today)
 
 
-def parse_rows(text: str) -> ParsedFile:
-    parsed = ParsedFile()
+Rows = list[tuple[int, IdentityData]]
+
+
+def parse_rows(text: str) -> tuple[Rows, ImportReport]:
+    """The valid rows with their line numbers, and a report of the others. A row is
+    reported at the line where it starts."""
+    rows: Rows = []
+    report = ImportReport()
     text = text.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     try:
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        header = [name.strip().lower() for name in next(reader, [])]
     except csv.Error as exc:
-        parsed.errors.append(RowError(1, _("en-tête CSV illisible : %(e)s") % {"e": exc}))
-        parsed.unusable = True
-        return parsed
+        report.errors.append(RowError(1, _("en-tête CSV illisible : %(e)s") % {"e": exc}))
+        report.unusable = True
+        return rows, report
     missing = [c for c in COLUMNS if c not in header]
     duplicated = sorted({c for c in header if c and header.count(c) > 1})
     if missing or duplicated:
@@ -126,24 +127,45 @@ def parse_rows(text: str) -> ParsedFile:
             reasons.append(_("colonnes manquantes : %(c)s") % {"c": ", ".join(missing)})
         if duplicated:
             reasons.append(_("colonnes en double : %(c)s") % {"c": ", ".join(duplicated)})
-        parsed.errors.append(RowError(1, "; ".join(reasons)))
-        parsed.unusable = True
-        return parsed
-    reader.fieldnames = header
+        report.errors.append(RowError(1, "; ".join(reasons)))
+        report.unusable = True
+        return rows, report
     known = set(COLUMNS) | set(OPTIONAL_COLUMNS)
-    parsed.ignored_columns = [c for c in header if c and c not in known]
+    report.ignored_columns = [c for c in header if c and c not in known]
     today = clock.today()
+    end = reader.line_num
     try:
-        for record in reader:
+        for fields in reader:
+            line, end = end + 1, reader.line_num
+            if not fields:
+                continue  # a blank line
+            values = dict(zip(header, fields, strict=False))
+            if end > line and (
+                len(fields) != len(header)
+                or any("\n" in v or "\r" in v for c, v in values.items() if c in known)
+            ):
+                # No identity field spans lines: a quote left open has swallowed the
+                # rows that follow, which can no longer be told apart.
+                message = _(
+                    "guillemet non refermé : l'enregistrement s'étend jusqu'à la ligne %(end)s"
+                )
+                report.errors.append(RowError(line, message % {"end": end}))
+                report.unusable = True
+                continue
+            if len(fields) != len(header):
+                message = _("%(n)s champs au lieu de %(m)s (séparateur ou guillemets ?)")
+                report.errors.append(RowError(line, message % {"n": len(fields), "m": len(header)}))
+                continue
             try:
-                parsed.rows.append((reader.line_num, _row(record, len(header), today)))
+                rows.append((line, _row(values, today)))
             except ValidationError as exc:
-                parsed.errors.append(RowError(reader.line_num, _describe(exc)))
+                report.errors.append(RowError(line, _describe(exc)))
     except csv.Error as exc:
-        parsed.errors.append(RowError(reader.line_num + 1,
-                                      _("CSV illisible à partir d'ici : %(e)s") % {"e": exc}))
-        parsed.unusable = True
-    return parsed
+        report.errors.append(
+            RowError(end + 1, _("CSV illisible à partir d'ici : %(e)s") % {"e": exc})
+        )
+        report.unusable = True
+    return rows, report
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -153,8 +175,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _describe(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
-        return "; ".join(f"{COLUMN_OF_FIELD.get(f, f)} : {' '.join(m)}"
-                         for f, m in error.message_dict.items())
+        return "; ".join(
+            f"{COLUMN_OF_FIELD.get(f, f)} : {' '.join(m)}" for f, m in error.message_dict.items()
+        )
     return " ".join(error.messages)
 
 
@@ -163,29 +186,35 @@ def do_import_patients(actor: Actor, text: str, *, skip_invalid: bool = False) -
     writing nothing, if a row is invalid (unless skip_invalid: then the valid rows
     are imported and the others reported) or if the file itself is unusable."""
     check_can_write_identity(actor)
-    parsed = parse_rows(text)
-    report = ImportReport(errors=parsed.errors, ignored_columns=parsed.ignored_columns,
-                          unusable=parsed.unusable)
+    rows, report = parse_rows(text)
     seen: dict[bytes, int] = {}
     built = []
-    for line, data in parsed.rows:
+    for line, data in rows:
         patient, tokens = build_patient(actor, data)
         if patient.nir_index is not None:
             index = bytes(patient.nir_index)
             if index in seen:
-                report.errors.append(RowError(line, _("nir : NIR déjà présent à la ligne "
-                                                      "%(l)s du fichier") % {"l": seen[index]}))
+                report.errors.append(
+                    RowError(
+                        line,
+                        _("nir : NIR déjà présent à la ligne %(l)s du fichier")
+                        % {"l": seen[index]},
+                    )
+                )
                 continue
             seen[index] = line
         built.append((line, patient, tokens))
     # BinaryField values come back as memoryview on PostgreSQL: compare as bytes.
-    existing = {bytes(index) for index in Patient.objects.filter(
-        practice=actor.practice, nir_index__in=list(seen)).values_list("nir_index", flat=True)
-        if index is not None}
+    existing = {
+        bytes(index)
+        for index in Patient.objects.filter(
+            practice=actor.practice, nir_index__in=list(seen)
+        ).values_list("nir_index", flat=True)
+        if index is not None
+    }
     for line, patient, _tokens in built:
         if patient.nir_index is not None and bytes(patient.nir_index) in existing:
-            report.errors.append(RowError(line, _("nir : un patient du cabinet porte déjà "
-                                                  "ce NIR")))
+            report.errors.append(RowError(line, _("nir : un patient du cabinet porte déjà ce NIR")))
     bad_lines = {e.line for e in report.errors}
     report.errors.sort(key=lambda e: e.line)
     if report.unusable or (report.errors and not skip_invalid):
@@ -195,11 +224,23 @@ def do_import_patients(actor: Actor, text: str, *, skip_invalid: bool = False) -
         Patient.objects.bulk_create([p for p, _t in good], batch_size=500)
         PatientNameToken.objects.bulk_create([t for _p, ts in good for t in ts], batch_size=2000)
         for patient, _t in good:
-            record_event(actor.source, AuditEventType.PATIENT_CREATED, action=AuditAction.CREATE,
-                         patient_id=patient.pk, entity_type="Patient", entity_id=str(patient.pk),
-                         purpose=PurposeOfUse.PATADMIN, detail={"via": "import"})
-        record_event(actor.source, AuditEventType.PATIENT_IMPORT, action=AuditAction.CREATE,
-                     entity_type="Patient", purpose=PurposeOfUse.PATADMIN,
-                     detail={"imported": len(good), "skipped": len(bad_lines)})
+            record_event(
+                actor.source,
+                AuditEventType.PATIENT_CREATED,
+                action=AuditAction.CREATE,
+                patient_id=patient.pk,
+                entity_type="Patient",
+                entity_id=str(patient.pk),
+                purpose=PurposeOfUse.PATADMIN,
+                detail={"via": "import"},
+            )
+        record_event(
+            actor.source,
+            AuditEventType.PATIENT_IMPORT,
+            action=AuditAction.CREATE,
+            entity_type="Patient",
+            purpose=PurposeOfUse.PATADMIN,
+            detail={"imported": len(good), "skipped": len(bad_lines)},
+        )
     report.imported = len(good)
     return report

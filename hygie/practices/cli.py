@@ -15,8 +15,10 @@ def practice_arg(value: str) -> Practice:
     try:
         practice_id = uuid.UUID(value)
     except ValueError as exc:
-        raise CommandError(f"--practice: {value!r} n'est pas un identifiant de cabinet "
-                           "(voir `hygie practice list`)") from exc
+        raise CommandError(
+            f"--practice: {value!r} n'est pas un identifiant de cabinet "
+            "(voir `hygie practice list`)"
+        ) from exc
     practice = Practice.objects.filter(pk=practice_id).first()
     if practice is None:
         raise CommandError(f"--practice: aucun cabinet {value}")

@@ -33,11 +33,19 @@ def nir_for(sex: str, born: str, place: str = "75112", serial: str = "001") -> s
     return first13 + nir_key(first13)
 
 
-def row(family: str, given: str, born: str, sex: str, *, nir: str | None = None,
-        place: str = "75112", phone: str = "01 99 00 12 34", email: str = "") -> str:
+def row(
+    family: str,
+    given: str,
+    born: str,
+    sex: str,
+    *,
+    nir: str | None = None,
+    place: str = "75112",
+    phone: str = "01 99 00 12 34",
+    email: str = "",
+) -> str:
     nir = nir_for(sex, born, place) if nir is None else nir
-    return ",".join([family, given, born, sex, nir, place, phone, email,
-                     TEST_OID if nir else ""])
+    return ",".join([family, given, born, sex, nir, place, phone, email, TEST_OID if nir else ""])
 
 
 MARTIN = row("Martin", "Paul", "1975-06-02", "M", email="paul.martin@exemple.test")
@@ -46,8 +54,14 @@ PETIT = row("Petit", "Louise", "2001-01-15", "F", place="2A004")
 VALID = [MARTIN, DURAND, PETIT]
 
 
-def csv_file(tmp_path: Path, *rows: str, header: str = HEADER, name: str = "export.csv",
-             encoding: str = "utf-8", newline: str = "\n") -> Path:
+def csv_file(
+    tmp_path: Path,
+    *rows: str,
+    header: str = HEADER,
+    name: str = "export.csv",
+    encoding: str = "utf-8",
+    newline: str = "\n",
+) -> Path:
     path = tmp_path / name
     path.write_bytes(newline.join([header, *rows, ""]).encode(encoding))
     return path
@@ -55,8 +69,16 @@ def csv_file(tmp_path: Path, *rows: str, header: str = HEADER, name: str = "expo
 
 def run(practice: Practice, path: Path | str, *extra: str) -> str:
     out = io.StringIO()
-    call_command("patients", "import", str(path), "--practice", str(practice.pk), *extra,
-                 stdout=out, stderr=io.StringIO())
+    call_command(
+        "patients",
+        "import",
+        str(path),
+        "--practice",
+        str(practice.pk),
+        *extra,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     return out.getvalue()
 
 
@@ -76,19 +98,17 @@ def found(practice: Practice, name: str) -> list[Patient]:
 
 # --- a valid file -----------------------------------------------------------------------------
 
+
 def test_a_valid_file_imports_every_row(cast: Cast, tmp_path: Path) -> None:
     out = run(cast.practice_a, csv_file(tmp_path, *VALID))
 
     assert "3 patient(s) importé(s)" in out
     assert [p.birth_given_names for p in found(cast.practice_a, "Martin")] == ["Paul"]
-    assert [p.birth_given_names for p in found(cast.practice_a, "Durand Sophie")] == [
-        "Sophie Anne"]
+    assert [p.birth_given_names for p in found(cast.practice_a, "Durand Sophie")] == ["Sophie Anne"]
     assert len(found(cast.practice_a, "Petit Louise")) == 1
 
 
-def test_imported_identities_are_provisional_and_keep_their_ins(
-    cast: Cast, tmp_path: Path
-) -> None:
+def test_imported_identities_are_provisional_and_keep_their_ins(cast: Cast, tmp_path: Path) -> None:
     run(cast.practice_a, csv_file(tmp_path, MARTIN))
 
     (martin,) = found(cast.practice_a, "Martin")
@@ -111,8 +131,9 @@ def test_imported_patients_belong_to_the_named_practice_only(cast: Cast, tmp_pat
 def test_each_creation_is_audited_and_so_is_the_import(cast: Cast, tmp_path: Path) -> None:
     run(cast.practice_a, csv_file(tmp_path, *VALID))
 
-    created = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_CREATED,
-                                        detail__via="import")
+    created = AuditEvent.objects.filter(
+        event_type=AuditEventType.PATIENT_CREATED, detail__via="import"
+    )
     imported = Patient.objects.filter(practice=cast.practice_a).exclude(pk=cast.patient.pk)
     assert sorted(e.patient_id for e in created) == sorted(p.pk for p in imported)
     assert {e.user_label for e in created} == {"system:cli:patients-import"}
@@ -122,8 +143,9 @@ def test_each_creation_is_audited_and_so_is_the_import(cast: Cast, tmp_path: Pat
 
 
 def test_a_semicolon_separated_file_is_read(cast: Cast, tmp_path: Path) -> None:
-    path = csv_file(tmp_path, *(r.replace(",", ";") for r in VALID),
-                    header=HEADER.replace(",", ";"))
+    path = csv_file(
+        tmp_path, *(r.replace(",", ";") for r in VALID), header=HEADER.replace(",", ";")
+    )
 
     assert "3 patient(s) importé(s)" in run(cast.practice_a, path)
     assert len(found(cast.practice_a, "Durand")) == 1
@@ -132,8 +154,13 @@ def test_a_semicolon_separated_file_is_read(cast: Cast, tmp_path: Path) -> None:
 def test_a_file_with_a_utf8_byte_order_mark_and_windows_line_ends_is_read(
     cast: Cast, tmp_path: Path
 ) -> None:
-    path = csv_file(tmp_path, row("Lefèvre", "Élodie", "1988-04-09", "F"), *VALID,
-                    encoding="utf-8-sig", newline="\r\n")
+    path = csv_file(
+        tmp_path,
+        row("Lefèvre", "Élodie", "1988-04-09", "F"),
+        *VALID,
+        encoding="utf-8-sig",
+        newline="\r\n",
+    )
 
     assert "4 patient(s) importé(s)" in run(cast.practice_a, path)
     assert [p.birth_given_names for p in found(cast.practice_a, "lefevre elodie")] == ["Élodie"]
@@ -159,8 +186,14 @@ def test_column_names_are_matched_whatever_their_case_and_spacing(
 
 
 def test_rows_without_nir_are_imported(cast: Cast, tmp_path: Path) -> None:
-    run(cast.practice_a, csv_file(tmp_path, row("Martin", "Paul", "1975-06-02", "M", nir=""),
-                                  row("Roux", "Léa", "2010-02-02", "F", nir="")))
+    run(
+        cast.practice_a,
+        csv_file(
+            tmp_path,
+            row("Martin", "Paul", "1975-06-02", "M", nir=""),
+            row("Roux", "Léa", "2010-02-02", "F", nir=""),
+        ),
+    )
 
     assert found(cast.practice_a, "Martin")[0].nir is None
     assert len(found(cast.practice_a, "Roux")) == 1
@@ -186,31 +219,52 @@ def test_json_reports_the_count(cast: Cast, tmp_path: Path) -> None:
 # row -> (column named in the report, fragment of the reason). The reasons come from
 # the identity rules (forms_data.py, identity.py): only their gist is checked here.
 BAD_ROWS = {
-    "bad NIR key": (row("Roux", "Léa", "1990-11-23", "F", nir=nir_for("F", "1990-11-23")[:13]
-                        + "00"), "nir", "clé de contrôle incorrecte"),
+    "bad NIR key": (
+        row("Roux", "Léa", "1990-11-23", "F", nir=nir_for("F", "1990-11-23")[:13] + "00"),
+        "nir",
+        "clé de contrôle incorrecte",
+    ),
     "short NIR": (row("Roux", "Léa", "1990-11-23", "F", nir="29011"), "nir", "15 caractères"),
-    "unreadable date": (row("Roux", "Léa", "1990-02-31", "F"), "birth_date",
-                        "date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)"),
-    "date in the future": (row("Roux", "Léa", f"{clock.today().year + 1}-01-01", "F"),
-                           "birth_date", "dans le futur"),
-    "unknown sex": (",".join(["Roux", "Léa", "1990-11-23", "X", "", "", "", "", ""]),
-                    "sex", "sexe attendu : F, M ou U"),
-    "NIR of a woman for a man": (row("Roux", "Léo", "1990-11-23", "M",
-                                     nir=nir_for("F", "1990-11-23")),
-                                 "nir", "sexe masculin"),
-    "NIR of another year": (row("Roux", "Léa", "1991-11-23", "F",
-                                nir=nir_for("F", "1990-11-23")),
-                            "nir", "année de naissance"),
+    "unreadable date": (
+        row("Roux", "Léa", "1990-02-31", "F"),
+        "birth_date",
+        "date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)",
+    ),
+    "date in the future": (
+        row("Roux", "Léa", f"{clock.today().year + 1}-01-01", "F"),
+        "birth_date",
+        "dans le futur",
+    ),
+    "unknown sex": (
+        ",".join(["Roux", "Léa", "1990-11-23", "X", "", "", "", "", ""]),
+        "sex",
+        "sexe attendu : F, M ou U",
+    ),
+    "NIR of a woman for a man": (
+        row("Roux", "Léo", "1990-11-23", "M", nir=nir_for("F", "1990-11-23")),
+        "nir",
+        "sexe masculin",
+    ),
+    "NIR of another year": (
+        row("Roux", "Léa", "1991-11-23", "F", nir=nir_for("F", "1990-11-23")),
+        "nir",
+        "année de naissance",
+    ),
     "digits in the name": (row("R2D2", "Léa", "1990-11-23", "F"), "family", "Lettres"),
     "missing given name": (row("Roux", "", "1990-11-23", "F"), "given", "obligatoire"),
-    "bad birthplace": (row("Roux", "Léa", "1990-11-23", "F", nir="", place="Paris"),
-                       "birthplace_insee", "INSEE"),
+    "bad birthplace": (
+        row("Roux", "Léa", "1990-11-23", "F", nir="", place="Paris"),
+        "birthplace_insee",
+        "INSEE",
+    ),
     "bad email": (row("Roux", "Léa", "1990-11-23", "F", email="lea@"), "email", "e-mail"),
 }
 # Rows whose fields do not line up with the header: reported without a column.
 MISALIGNED = {
-    "a field too many": (row("Roux", "Léa", "1990-11-23", "F") + ",extra",
-                         "10 champs au lieu de 9"),
+    "a field too many": (
+        row("Roux", "Léa", "1990-11-23", "F") + ",extra",
+        "10 champs au lieu de 9",
+    ),
     "fields missing": ("Roux,Léa,1990-11-23,F", "4 champs au lieu de 9"),
 }
 
@@ -240,11 +294,17 @@ def test_import_refuses_a_row_whose_fields_do_not_line_up_with_the_header(
     assert f"ligne 3 : {reason} (séparateur ou guillemets ?)" in message
 
 
-def test_the_report_names_every_bad_row_by_its_line_in_the_file(
-    cast: Cast, tmp_path: Path
-) -> None:
-    path = csv_file(tmp_path, MARTIN, BAD_ROWS["unknown sex"][0], DURAND,
-                    BAD_ROWS["unreadable date"][0], "", PETIT, BAD_ROWS["bad NIR key"][0])
+def test_the_report_names_every_bad_row_by_its_line_in_the_file(cast: Cast, tmp_path: Path) -> None:
+    path = csv_file(
+        tmp_path,
+        MARTIN,
+        BAD_ROWS["unknown sex"][0],
+        DURAND,
+        BAD_ROWS["unreadable date"][0],
+        "",
+        PETIT,
+        BAD_ROWS["bad NIR key"][0],
+    )
 
     message = refused(cast.practice_a, path)
 
@@ -265,8 +325,9 @@ def test_a_row_with_several_problems_lists_them_all(cast: Cast, tmp_path: Path) 
 def test_skip_invalid_imports_the_valid_rows_and_reports_the_others(
     cast: Cast, tmp_path: Path
 ) -> None:
-    path = csv_file(tmp_path, MARTIN, BAD_ROWS["unknown sex"][0], DURAND,
-                    BAD_ROWS["bad NIR key"][0])
+    path = csv_file(
+        tmp_path, MARTIN, BAD_ROWS["unknown sex"][0], DURAND, BAD_ROWS["bad NIR key"][0]
+    )
 
     out = run(cast.practice_a, path, "--skip-invalid")
 
@@ -285,8 +346,11 @@ def test_skip_invalid_json_lists_the_rows_left_out(cast: Cast, tmp_path: Path) -
 
     data = json.loads(run(cast.practice_a, path, "--skip-invalid", "--json"))
 
-    assert data == {"imported": 1, "ignored_columns": [],
-                    "errors": [{"line": 3, "reason": "sex : sexe attendu : F, M ou U"}]}
+    assert data == {
+        "imported": 1,
+        "ignored_columns": [],
+        "errors": [{"line": 3, "reason": "sex : sexe attendu : F, M ou U"}],
+    }
 
 
 def test_json_of_a_refused_file_lists_the_errors_on_stdout(cast: Cast, tmp_path: Path) -> None:
@@ -294,15 +358,25 @@ def test_json_of_a_refused_file_lists_the_errors_on_stdout(cast: Cast, tmp_path:
     path = csv_file(tmp_path, MARTIN, BAD_ROWS["unknown sex"][0])
 
     with pytest.raises(CommandError):
-        call_command("patients", "import", str(path), "--practice", str(cast.practice_a.pk),
-                     "--json", stdout=out, stderr=io.StringIO())
+        call_command(
+            "patients",
+            "import",
+            str(path),
+            "--practice",
+            str(cast.practice_a.pk),
+            "--json",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
 
     assert json.loads(out.getvalue())["errors"] == [
-        {"line": 3, "reason": "sex : sexe attendu : F, M ou U"}]
+        {"line": 3, "reason": "sex : sexe attendu : F, M ou U"}
+    ]
     assert Patient.objects.filter(practice=cast.practice_a).count() == 1  # the cast's
 
 
 # --- duplicates -------------------------------------------------------------------------------
+
 
 def test_a_nir_repeated_inside_the_file_is_refused(cast: Cast, tmp_path: Path) -> None:
     twin = row("Martin", "Pierre", "1975-06-02", "M")  # same NIR as MARTIN
@@ -343,6 +417,7 @@ def test_importing_the_same_file_twice_is_refused_the_second_time(
 
 # --- unusable files ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("extra", [(), ("--skip-invalid",)])
 def test_a_missing_column_refuses_the_file_even_with_skip_invalid(
     cast: Cast, tmp_path: Path, extra: tuple[str, ...]
@@ -354,6 +429,34 @@ def test_a_missing_column_refuses_the_file_even_with_skip_invalid(
 
     assert "ligne 1 : colonnes manquantes : nir" in message
     assert "--skip-invalid" not in message  # it would not help
+
+
+@pytest.mark.parametrize("extra", [(), ("--skip-invalid",)])
+def test_a_quote_left_open_refuses_the_file_naming_the_line_where_it_starts(
+    cast: Cast, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    """The open quote swallows the rows after it: none of them can be trusted."""
+    opened = MARTIN.replace("Paul", '"Paul')
+    path = csv_file(tmp_path, DURAND, opened, PETIT)
+
+    message = refused(cast.practice_a, path, *extra)
+
+    assert "ligne 3 : guillemet non refermé" in message
+    assert "jusqu'à la ligne 4" in message  # the end of the file
+
+
+def test_a_quoted_multi_line_value_in_an_ignored_column_is_fine(cast: Cast, tmp_path: Path) -> None:
+    path = csv_file(tmp_path, MARTIN + ',"suivi\nannuel"', DURAND + ",", header=HEADER + ",notes")
+
+    assert "2 patient(s) importé(s)" in run(cast.practice_a, path)
+
+
+def test_a_file_that_is_not_csv_at_all_is_refused(cast: Cast, tmp_path: Path) -> None:
+    path = csv_file(tmp_path, MARTIN, "x," + "y" * 200_000, DURAND)
+
+    message = refused(cast.practice_a, path, "--skip-invalid")
+
+    assert "ligne 3 : CSV illisible à partir d'ici" in message
 
 
 def test_an_empty_file_is_refused(cast: Cast, tmp_path: Path) -> None:
@@ -386,8 +489,14 @@ def test_a_missing_file_is_refused_with_a_clear_message(cast: Cast, tmp_path: Pa
 def test_an_unknown_practice_is_refused(cast: Cast, tmp_path: Path) -> None:
     path = csv_file(tmp_path, *VALID)
     with pytest.raises(CommandError, match="aucun cabinet"):
-        call_command("patients", "import", str(path), "--practice",
-                     "00000000-0000-0000-0000-000000000000", stdout=io.StringIO())
+        call_command(
+            "patients",
+            "import",
+            str(path),
+            "--practice",
+            "00000000-0000-0000-0000-000000000000",
+            stdout=io.StringIO(),
+        )
 
 
 def test_a_practice_in_read_only_mode_is_refused(cast: Cast, tmp_path: Path) -> None:
@@ -403,5 +512,5 @@ def test_an_unknown_oid_is_reported_on_its_row(cast: Cast, tmp_path: Path) -> No
     bad = MARTIN.replace(TEST_OID, "1.2.3")
 
     assert "ligne 2 : nir : OID de l'INS inconnu : 1.2.3" in refused(
-        cast.practice_a, csv_file(tmp_path, bad))
-
+        cast.practice_a, csv_file(tmp_path, bad)
+    )

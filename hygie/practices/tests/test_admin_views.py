@@ -102,3 +102,24 @@ def test_a_user_with_two_practices_chooses_one(cast):
     assert client.get(reverse("patients:detail", args=[cast.patient.pk])).status_code == 404
     client.post(reverse("practices:switch"), {"practice": str(cast.practice_a.pk)})
     assert client.get(reverse("patients:detail", args=[cast.patient.pk])).status_code == 200
+
+
+def test_reactivation_needs_an_admin_and_a_new_enrolment(cast):
+    from allauth.mfa.models import Authenticator
+
+    from hygie.accounts.actions import do_deactivate_user
+    from tests.cast import SETUP, enrol_totp
+
+    enrol_totp(cast.bob.user)
+    do_deactivate_user(cast.bob.user, reason="dormant", source=SETUP)
+    url = reverse("practices:member_reactivate", args=[cast.bob.pk])
+    assert login(Client(), cast.alice.user).post(url).status_code == 403
+    response = admin_client(cast).post(url)
+    assert response.status_code == 200
+    assert "/comptes/password/reset/key/" in response.context["link"]
+    bob = User.objects.get(pk=cast.bob.user.pk)
+    assert bob.is_active
+    assert not bob.has_usable_password()
+    assert not Authenticator.objects.filter(user=bob).exists()
+    assert AuditEvent.objects.filter(event_type=AuditEventType.ACCOUNT_REACTIVATED,
+                                     entity_id=str(bob.pk)).exists()

@@ -38,8 +38,13 @@ def open_session(user: User, practice: Practice) -> str:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store.create()
-    UserSession.objects.create(user=user, session_key=store.session_key, device_id="d" * 24,
-                               practice_id=practice.pk, last_seen_at=clock.now())
+    UserSession.objects.create(
+        user=user,
+        session_key=store.session_key,
+        device_id="d" * 24,
+        practice_id=practice.pk,
+        last_seen_at=clock.now(),
+    )
     return str(store.session_key)
 
 
@@ -72,8 +77,9 @@ def test_end_revokes_the_sessions_working_in_that_practice_only(cast: Cast) -> N
 def test_end_is_audited_with_its_reason(cast: Cast) -> None:
     end("bob@a.test", cast.practice_a, "--reason", "fin de remplacement")
 
-    event = AuditEvent.objects.get(event_type=AuditEventType.MEMBERSHIP_ENDED,
-                                   entity_id=str(cast.bob.pk))
+    event = AuditEvent.objects.get(
+        event_type=AuditEventType.MEMBERSHIP_ENDED, entity_id=str(cast.bob.pk)
+    )
     assert event.practice_id == cast.practice_a.pk
     assert event.user_label == "system:cli:membership-end"
     assert event.detail["reason"] == "fin de remplacement"

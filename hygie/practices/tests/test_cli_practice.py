@@ -32,8 +32,12 @@ def test_create_prints_only_the_new_practice_id() -> None:
 def test_create_is_audited() -> None:
     practice_id = run("practice", "create", "Cabinet des Lilas").strip()
 
-    assert AuditEvent.objects.filter(event_type=AuditEventType.PRACTICE_CREATED,
-                                     entity_id=practice_id).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            event_type=AuditEventType.PRACTICE_CREATED, entity_id=practice_id
+        ).count()
+        == 1
+    )
 
 
 def test_create_with_json_after_the_name_gives_id_and_name() -> None:

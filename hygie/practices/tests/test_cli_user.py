@@ -33,11 +33,13 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def create(practice: Practice | str, email: str = "emma@a.test", role: str = Role.ASSISTANT,
-           *extra: str) -> str:
+def create(
+    practice: Practice | str, email: str = "emma@a.test", role: str = Role.ASSISTANT, *extra: str
+) -> str:
     practice_id = practice if isinstance(practice, str) else str(practice.pk)
-    return run("user", "create", "--email", email, "--practice", practice_id, "--role", role,
-               *extra)
+    return run(
+        "user", "create", "--email", email, "--practice", practice_id, "--role", role, *extra
+    )
 
 
 def open_session(user: User, practice: Practice) -> str:
@@ -45,8 +47,13 @@ def open_session(user: User, practice: Practice) -> str:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store.create()
-    UserSession.objects.create(user=user, session_key=store.session_key, device_id="d" * 24,
-                               practice_id=practice.pk, last_seen_at=clock.now())
+    UserSession.objects.create(
+        user=user,
+        session_key=store.session_key,
+        device_id="d" * 24,
+        practice_id=practice.pk,
+        last_seen_at=clock.now(),
+    )
     return str(store.session_key)
 
 
@@ -55,6 +62,7 @@ def users() -> set[str]:
 
 
 # --- user create ---------------------------------------------------------------------------
+
 
 def test_create_prints_a_one_time_enrolment_link(cast: Cast) -> None:
     out = create(cast.practice_a)
@@ -95,10 +103,12 @@ def test_create_is_audited(cast: Cast) -> None:
     create(cast.practice_a)
 
     user = User.objects.get(email="emma@a.test")
-    assert AuditEvent.objects.filter(event_type=AuditEventType.USER_CREATED,
-                                     entity_id=str(user.pk)).exists()
-    assert AuditEvent.objects.filter(event_type=AuditEventType.MEMBERSHIP_CREATED,
-                                     entity_id=str(user.memberships.get().pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.USER_CREATED, entity_id=str(user.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.MEMBERSHIP_CREATED, entity_id=str(user.memberships.get().pk)
+    ).exists()
 
 
 def test_create_json_gives_the_account_and_its_link(cast: Cast) -> None:
@@ -188,6 +198,7 @@ def test_create_refuses_an_unknown_role(cast: Cast) -> None:
 
 # --- user deactivate -----------------------------------------------------------------------
 
+
 def test_deactivate_disables_the_account(cast: Cast) -> None:
     out = run("user", "deactivate", "bob@a.test")
 
@@ -214,8 +225,9 @@ def test_deactivate_ends_every_session_of_the_account(cast: Cast) -> None:
 def test_deactivate_is_audited(cast: Cast) -> None:
     run("user", "deactivate", "bob@a.test", "--reason", "départ")
 
-    event = AuditEvent.objects.get(event_type=AuditEventType.ACCOUNT_DEACTIVATED,
-                                   entity_id=str(cast.bob.user_id))
+    event = AuditEvent.objects.get(
+        event_type=AuditEventType.ACCOUNT_DEACTIVATED, entity_id=str(cast.bob.user_id)
+    )
     assert event.user_label == "system:cli:user-deactivate"
     assert event.detail == {"reason": "départ"}
 
@@ -241,4 +253,3 @@ def test_deactivate_refuses_an_account_already_disabled(cast: Cast) -> None:
 
     with pytest.raises(CommandError, match="déjà désactivé"):
         run("user", "deactivate", "bob@a.test")
-

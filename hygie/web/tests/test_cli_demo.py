@@ -47,7 +47,8 @@ def test_demo_creates_a_practice_its_team_and_the_patients_asked_for() -> None:
     practice = Practice.objects.get()
     members = Membership.objects.filter(practice=practice)
     assert sorted(members.values_list("role", flat=True)) == sorted(
-        [Role.PRACTITIONER] * 3 + [Role.ASSISTANT])
+        [Role.PRACTITIONER] * 3 + [Role.ASSISTANT]
+    )
     assert members.filter(ended_at__isnull=False).get().user.email.startswith("marc.lefort@")
     assert Patient.objects.filter(practice=practice).count() == 20
     assert "20 patients fictifs" in out
@@ -60,8 +61,10 @@ def test_each_demo_patient_has_a_current_treating_doctor() -> None:
     assert relationships.count() == 20
     assert {r.kind for r in relationships} == {CareRelationshipKind.TREATING}
     doctors = {r.practitioner.email for r in relationships}
-    assert doctors <= {"claire.martin@cabinet-des-tilleuls.test",
-                       "paul.bernard@cabinet-des-tilleuls.test"}  # not Marc, who left
+    assert doctors <= {
+        "claire.martin@cabinet-des-tilleuls.test",
+        "paul.bernard@cabinet-des-tilleuls.test",
+    }  # not Marc, who left
 
 
 def test_demo_patients_are_synthetic_with_test_nirs() -> None:
@@ -75,10 +78,12 @@ def test_demo_patients_are_synthetic_with_test_nirs() -> None:
 def test_demo_creations_are_audited() -> None:
     run("--patients", "20", "--seed", "4")
 
-    created = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_CREATED,
-                                        detail__via="demo")
+    created = AuditEvent.objects.filter(
+        event_type=AuditEventType.PATIENT_CREATED, detail__via="demo"
+    )
     assert sorted(e.patient_id for e in created) == sorted(
-        Patient.objects.values_list("pk", flat=True))
+        Patient.objects.values_list("pk", flat=True)
+    )
 
 
 def test_demo_json_gives_the_practice_and_the_logins() -> None:

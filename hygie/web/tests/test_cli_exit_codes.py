@@ -22,15 +22,21 @@ Hygie = Callable[..., subprocess.CompletedProcess[str]]
 def hygie(tmp_path_factory: pytest.TempPathFactory) -> Hygie:
     """`hygie ARGS...` (manage.py) on a fresh data directory, migrated once."""
     data_dir = tmp_path_factory.mktemp("hygie-data")
-    env = {k: v for k, v in os.environ.items()
-           if k != "DATABASE_URL" and not k.startswith("HYGIE_")}
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("HYGIE_")
+    }
     env["HYGIE_DATA_DIR"] = str(data_dir)
 
     def run(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
         command = ["-m", "hygie"] if module else [str(Path(settings.BASE_DIR) / "manage.py")]
         return subprocess.run(  # noqa: S603 (our own interpreter and script)
-            [sys.executable, *command, *args], env=env, cwd=settings.BASE_DIR,
-            capture_output=True, text=True, timeout=120, check=False,
+            [sys.executable, *command, *args],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     migrated = run("migrate", "--no-input", "-v", "0")
@@ -79,8 +85,16 @@ def test_an_empty_practice_name_exits_1_with_the_reason_on_stderr(hygie: Hygie) 
 def test_a_practitioner_without_rpps_exits_1_and_leaves_no_account(
     hygie: Hygie, practice_id: str
 ) -> None:
-    args = ("user", "create", "--email", "ines@processus.test", "--practice", practice_id,
-            "--role", "practitioner")
+    args = (
+        "user",
+        "create",
+        "--email",
+        "ines@processus.test",
+        "--practice",
+        practice_id,
+        "--role",
+        "practitioner",
+    )
 
     refused = hygie(*args)
 
@@ -93,8 +107,16 @@ def test_a_practitioner_without_rpps_exits_1_and_leaves_no_account(
 
 
 def test_an_unknown_practice_exits_1(hygie: Hygie) -> None:
-    result = hygie("user", "create", "--email", "x@processus.test", "--practice", "Cabinet",
-                   "--role", "assistant")
+    result = hygie(
+        "user",
+        "create",
+        "--email",
+        "x@processus.test",
+        "--practice",
+        "Cabinet",
+        "--role",
+        "assistant",
+    )
 
     assert result.returncode == 1
     assert "n'est pas un identifiant de cabinet" in result.stderr

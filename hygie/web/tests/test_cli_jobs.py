@@ -35,16 +35,27 @@ def open_session(user: User, practice: Practice) -> str:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store.create()
-    UserSession.objects.create(user=user, session_key=store.session_key, device_id="d" * 24,
-                               practice_id=practice.pk, last_seen_at=clock.now())
+    UserSession.objects.create(
+        user=user,
+        session_key=store.session_key,
+        device_id="d" * 24,
+        practice_id=practice.pk,
+        last_seen_at=clock.now(),
+    )
     return str(store.session_key)
 
 
 def replacement(cast: Cast, email: str, last_day: dt.date) -> Membership:
     """A locum in practice A until `last_day` (included)."""
     user = make_user(email, "Rémi", "Remplaçant")
-    return do_add_member(cast.practice_a, user, role=Role.ASSISTANT,
-                         start_date=dt.date(2024, 1, 1), end_date=last_day, source=SETUP)
+    return do_add_member(
+        cast.practice_a,
+        user,
+        role=Role.ASSISTANT,
+        start_date=dt.date(2024, 1, 1),
+        end_date=last_day,
+        source=SETUP,
+    )
 
 
 def last_seen(user: User, days_ago: int) -> None:
@@ -58,8 +69,9 @@ def test_it_closes_memberships_whose_end_date_has_passed(cast: Cast) -> None:
 
     gone.refresh_from_db()
     assert gone.ended_at is not None
-    assert AuditEvent.objects.filter(event_type=AuditEventType.MEMBERSHIP_ENDED,
-                                     entity_id=str(gone.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.MEMBERSHIP_ENDED, entity_id=str(gone.pk)
+    ).exists()
 
 
 def test_it_leaves_memberships_that_end_today_or_later(cast: Cast) -> None:
@@ -95,8 +107,9 @@ def test_it_disables_accounts_unused_for_90_days_and_ends_their_sessions(cast: C
     alice.refresh_from_db()
     assert not alice.is_active
     assert not Session.objects.filter(session_key=key).exists()
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ACCOUNT_DEACTIVATED,
-                                     entity_id=str(alice.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.ACCOUNT_DEACTIVATED, entity_id=str(alice.pk)
+    ).exists()
 
 
 def test_it_leaves_accounts_used_recently(cast: Cast) -> None:
@@ -106,7 +119,8 @@ def test_it_leaves_accounts_used_recently(cast: Cast) -> None:
     run()
 
     assert set(User.objects.filter(is_active=False).values_list("email", flat=True)) == {
-        "alice@a.test"}
+        "alice@a.test"
+    }
 
 
 def test_json_reports_what_it_did(cast: Cast) -> None:

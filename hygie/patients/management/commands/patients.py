@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.db import IntegrityError
 
 from hygie.core.cli import HygieCommand
 from hygie.patients.importing import COLUMNS, ImportRefused, ImportReport, do_import_patients
@@ -19,12 +20,17 @@ class Command(HygieCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        imp = sub.add_parser("import", help=f"importe un CSV UTF-8 (colonnes : "
-                             f"{', '.join(COLUMNS)} ; séparateur , ou ;)")
+        imp = sub.add_parser(
+            "import",
+            help=f"importe un CSV UTF-8 (colonnes : {', '.join(COLUMNS)} ; séparateur , ou ;)",
+        )
         imp.add_argument("file")
         imp.add_argument("--practice", required=True)
-        imp.add_argument("--skip-invalid", action="store_true",
-                         help="importe les lignes valides et signale les autres")
+        imp.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="importe les lignes valides et signale les autres",
+        )
         super().add_arguments(imp)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,14 +42,22 @@ class Command(HygieCommand):
         except OSError as exc:
             raise CommandError(f"{path} : lecture impossible ({exc.strerror})") from exc
         except UnicodeDecodeError as exc:
-            raise CommandError(f"{path} : le fichier doit être encodé en UTF-8 (octet "
-                               f"illisible à la position {exc.start}) ; réenregistrez-le "
-                               "en « CSV UTF-8 »") from exc
+            raise CommandError(
+                f"{path} : le fichier doit être encodé en UTF-8 (octet "
+                f"illisible à la position {exc.start}) ; réenregistrez-le "
+                "en « CSV UTF-8 »"
+            ) from exc
         actor = as_system(practice, "cli:patients-import")
         try:
             report = do_import_patients(actor, text, skip_invalid=options["skip_invalid"])
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "import refusé") from exc
+        except IntegrityError as exc:
+            # Checked beforehand; only a concurrent write can get here. Nothing was written.
+            raise CommandError(
+                "un patient portant l'un de ces NIR a été créé pendant l'import ; "
+                "rien n'a été importé, relancez la commande"
+            ) from exc
         except ImportRefused as refused:
             # The report goes to stdout with --json, so that a script can read it
             # whatever the outcome; the exit status says the file was refused.
@@ -52,9 +66,13 @@ class Command(HygieCommand):
             lines = [f"ligne {e.line} : {e.reason}" for e in refused.report.errors]
             raise CommandError(
                 f"{len(lines)} ligne(s) invalide(s), rien n'a été importé"
-                + ("" if refused.report.unusable
-                   else " (--skip-invalid importe les lignes valides)")
-                + " :\n" + "\n".join(lines)
+                + (
+                    ""
+                    if refused.report.unusable
+                    else " (--skip-invalid importe les lignes valides)"
+                )
+                + " :\n"
+                + "\n".join(lines)
             ) from refused
         text_out = f"{report.imported} patient(s) importé(s)."
         if report.errors:
@@ -66,6 +84,8 @@ class Command(HygieCommand):
 
 
 def _as_data(report: ImportReport) -> dict[str, Any]:
-    return {"imported": report.imported,
-            "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
-            "ignored_columns": report.ignored_columns}
+    return {
+        "imported": report.imported,
+        "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
+        "ignored_columns": report.ignored_columns,
+    }

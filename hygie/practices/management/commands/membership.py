@@ -27,9 +27,15 @@ class Command(HygieCommand):
         user = user_arg(options["email"])
         membership = membership_arg(user, practice)
         try:
-            do_end_membership(membership, reason=options["reason"],
-                              source=AuditSource.system("cli:membership-end", practice.pk))
+            do_end_membership(
+                membership,
+                reason=options["reason"],
+                source=AuditSource.system("cli:membership-end", practice.pk),
+            )
         except ValidationError as exc:
             raise fail_on_validation(exc) from exc
-        self.emit(options, {"email": user.email, "practice": str(practice.pk), "ended": True},
-                  f"Accès de {user.email} au cabinet {practice.name} terminé ; sessions fermées.")
+        self.emit(
+            options,
+            {"email": user.email, "practice": str(practice.pk), "ended": True},
+            f"Accès de {user.email} au cabinet {practice.name} terminé ; sessions fermées.",
+        )

@@ -26,12 +26,14 @@ class Command(HygieCommand):
         if options["verb"] == "create":
             try:
                 practice = do_create_practice(
-                    options["name"], source=AuditSource.system("cli:practice-create"))
+                    options["name"], source=AuditSource.system("cli:practice-create")
+                )
             except ValidationError as exc:
                 raise fail_on_validation(exc) from exc
             self.emit(options, {"id": str(practice.pk), "name": practice.name}, str(practice.pk))
             return
         practices = Practice.objects.order_by("name")
         data = [{"id": str(p.pk), "name": p.name} for p in practices]
-        self.emit(options, data,
-                  "\n".join(f"{p['id']}  {p['name']}" for p in data) or "Aucun cabinet.")
+        self.emit(
+            options, data, "\n".join(f"{p['id']}  {p['name']}" for p in data) or "Aucun cabinet."
+        )

@@ -58,23 +58,43 @@ class Command(HygieCommand):
         source = AuditSource.system("cli:user-create", practice_id=practice.pk)
         try:
             with transaction.atomic():
-                user = do_create_user(email, first_name=options["first_name"],
-                                      last_name=options["last_name"], source=source)
-                membership = do_add_member(practice, user, role=options["role"],
-                                           is_admin=options["admin"], rpps=options["rpps"],
-                                           source=source)
+                user = do_create_user(
+                    email,
+                    first_name=options["first_name"],
+                    last_name=options["last_name"],
+                    source=source,
+                )
+                membership = do_add_member(
+                    practice,
+                    user,
+                    role=options["role"],
+                    is_admin=options["admin"],
+                    rpps=options["rpps"],
+                    source=source,
+                )
         except ValidationError as exc:
             raise fail_on_validation(exc) from exc
         link = settings.BASE_URL.rstrip("/") + enrolment_path(user)
-        self.emit(options, {"id": str(user.pk), "email": user.email,
-                            "membership": str(membership.pk), "enrolment_link": link},
-                  f"Compte créé : {user.email}\nLien d'enrôlement (usage unique) : {link}")
+        self.emit(
+            options,
+            {
+                "id": str(user.pk),
+                "email": user.email,
+                "membership": str(membership.pk),
+                "enrolment_link": link,
+            },
+            f"Compte créé : {user.email}\nLien d'enrôlement (usage unique) : {link}",
+        )
 
     def _deactivate(self, options: dict[str, Any]) -> None:
         user = user_arg(options["email"])
         if not user.is_active:
             raise CommandError(f"{user.email} est déjà désactivé")
-        do_deactivate_user(user, reason=options["reason"],
-                           source=AuditSource.system("cli:user-deactivate"))
-        self.emit(options, {"email": user.email, "active": False},
-                  f"Compte désactivé, sessions fermées : {user.email}")
+        do_deactivate_user(
+            user, reason=options["reason"], source=AuditSource.system("cli:user-deactivate")
+        )
+        self.emit(
+            options,
+            {"email": user.email, "active": False},
+            f"Compte désactivé, sessions fermées : {user.email}",
+        )

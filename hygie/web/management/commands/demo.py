@@ -52,8 +52,9 @@ class Command(HygieCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--patients", type=int, default=300)
-        parser.add_argument("--if-empty", action="store_true",
-                            help="ne fait rien si un cabinet existe déjà")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="ne fait rien si un cabinet existe déjà"
+        )
         parser.add_argument("--seed", type=int, default=None)
         super().add_arguments(parser)
 
@@ -62,13 +63,18 @@ class Command(HygieCommand):
         if count < 0 or count > 1_000_000:
             raise CommandError("--patients : entre 0 et 1 000 000")
         if options["if_empty"] and Practice.objects.exists():
-            self.emit(options, {"created": False}, "Données existantes conservées "
-                      "(aucune donnée de démonstration ajoutée).")
+            self.emit(
+                options,
+                {"created": False},
+                "Données existantes conservées (aucune donnée de démonstration ajoutée).",
+            )
             return
         taken = User.objects.filter(email__in=[f"{t[0]}@{DOMAIN}" for t in TEAM]).first()
         if taken is not None:
-            raise CommandError(f"{taken.email} existe déjà : la démo a déjà été créée "
-                               "(--if-empty pour ne rien faire dans ce cas)")
+            raise CommandError(
+                f"{taken.email} existe déjà : la démo a déjà été créée "
+                "(--if-empty pour ne rien faire dans ce cas)"
+            )
         started = time.monotonic()
         rng = random.Random(options["seed"])  # noqa: S311 (synthetic data, not secrets)
         # One transaction: a demo that fails half-way leaves nothing behind.
@@ -80,17 +86,27 @@ class Command(HygieCommand):
             raise fail_on_validation(exc) from exc
         elapsed = time.monotonic() - started
         path = self._write_logins(logins)
-        data = {"practice": str(practice.pk), "patients": created, "seconds": round(elapsed, 1),
-                "logins": [{"email": e, "password": p, "role": r} for e, p, r in logins]}
-        lines = [f"Cabinet de démonstration « {practice.name} » : {created} patients fictifs "
-                 f"créés en {elapsed:.1f} s.", "", "Comptes de démonstration :"]
+        data = {
+            "practice": str(practice.pk),
+            "patients": created,
+            "seconds": round(elapsed, 1),
+            "logins": [{"email": e, "password": p, "role": r} for e, p, r in logins],
+        }
+        lines = [
+            f"Cabinet de démonstration « {practice.name} » : {created} patients fictifs "
+            f"créés en {elapsed:.1f} s.",
+            "",
+            "Comptes de démonstration :",
+        ]
         lines += [f"  {e:40} {p}   ({r})" for e, p, r in logins]
-        lines += ["", f"(mots de passe enregistrés dans {path}, lisible par vous seul)",
-                  "À la première connexion, Hygie impose un second facteur : scannez le QR code "
-                  "avec une application d'authentification (ou ajoutez une clé de sécurité), "
-                  "puis saisissez le code affiché.",
-                  "Marc Lefort a quitté le cabinet : son compte est refusé (scénario de "
-                  "novembre 2025)."]
+        lines += [
+            "",
+            f"(mots de passe enregistrés dans {path}, lisible par vous seul)",
+            "À la première connexion, Hygie impose un second facteur : choisissez "
+            "l'application d'authentification, confirmez votre mot de passe, scannez le QR "
+            "code (ou ajoutez une clé de sécurité), puis saisissez le code affiché.",
+            "Marc Lefort a quitté le cabinet : son compte est refusé (scénario de novembre 2025).",
+        ]
         self.emit(options, data, "\n".join(lines))
 
     def _team(self) -> tuple[Practice, list[tuple[str, str, str]]]:
@@ -106,10 +122,15 @@ class Command(HygieCommand):
             user.last_seen_at = clock.now()
             user.save()
             membership = do_add_member(
-                practice, user, role=role, is_admin=admin,
+                practice,
+                user,
+                role=role,
+                is_admin=admin,
                 rpps=next(rpps_numbers) if role == Role.PRACTITIONER else "",
                 specialty=specialty if specialty in Specialty.values else "",
-                start_date=clock.today() - dt.timedelta(days=400), source=source)
+                start_date=clock.today() - dt.timedelta(days=400),
+                source=source,
+            )
             if local == "marc.lefort":
                 do_end_membership(membership, reason="départ du cabinet", source=source)
             logins.append((email, password, membership.get_role_display()))
@@ -117,9 +138,13 @@ class Command(HygieCommand):
 
     def _patients(self, practice: Practice, count: int, rng: random.Random) -> int:
         actor = as_system(practice, "demo")
-        doctors = list(User.objects.filter(
-            memberships__practice=practice, memberships__role=Role.PRACTITIONER,
-            memberships__ended_at=None))
+        doctors = list(
+            User.objects.filter(
+                memberships__practice=practice,
+                memberships__role=Role.PRACTITIONER,
+                memberships__ended_at=None,
+            )
+        )
         today = clock.today()
         nirs: set[str] = set()
         created = 0
@@ -128,21 +153,34 @@ class Command(HygieCommand):
             patients, tokens, relationships = [], [], []
             for _ in range(size):
                 patient, patient_tokens = build_patient(
-                    actor, check_identity(_new_identity(rng, today, nirs), today))
+                    actor, check_identity(_new_identity(rng, today, nirs), today)
+                )
                 patients.append(patient)
                 tokens.extend(patient_tokens)
                 if doctors:
-                    relationships.append(CareRelationship(
-                        practice=practice, patient=patient, practitioner=rng.choice(doctors),
-                        kind=CareRelationshipKind.TREATING, starts_at=clock.now()))
+                    relationships.append(
+                        CareRelationship(
+                            practice=practice,
+                            patient=patient,
+                            practitioner=rng.choice(doctors),
+                            kind=CareRelationshipKind.TREATING,
+                            starts_at=clock.now(),
+                        )
+                    )
             Patient.objects.bulk_create(patients, batch_size=500)
             PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
             CareRelationship.objects.bulk_create(relationships, batch_size=1000)
             for patient in patients:
-                record_event(actor.source, AuditEventType.PATIENT_CREATED,
-                             action=AuditAction.CREATE, patient_id=patient.pk,
-                             entity_type="Patient", entity_id=str(patient.pk),
-                             purpose=PurposeOfUse.PATADMIN, detail={"via": "demo"})
+                record_event(
+                    actor.source,
+                    AuditEventType.PATIENT_CREATED,
+                    action=AuditAction.CREATE,
+                    patient_id=patient.pk,
+                    entity_type="Patient",
+                    entity_id=str(patient.pk),
+                    purpose=PurposeOfUse.PATADMIN,
+                    detail={"via": "demo"},
+                )
             created += size
         return created
 
@@ -169,8 +207,9 @@ def _new_identity(rng: random.Random, today: dt.date, nirs: set[str]) -> Identit
 
 def _free_rpps_numbers() -> Iterator[str]:
     """Synthetic RPPS numbers that no practitioner of this database holds yet."""
-    taken = set(Practitioner.objects.filter(rpps__startswith=RPPS_PREFIX)
-                .values_list("rpps", flat=True))
+    taken = set(
+        Practitioner.objects.filter(rpps__startswith=RPPS_PREFIX).values_list("rpps", flat=True)
+    )
     for serial in range(1, 1000):
         body = f"{RPPS_PREFIX}{serial:03d}"
         number = body + luhn.calc_check_digit(body)

@@ -8,8 +8,10 @@ from hygie.web.jobs import run_scheduled_jobs
 
 
 class Command(HygieCommand):
-    help = ("Exécute une fois les tâches planifiées : fin des rattachements échus, "
-            "désactivation des comptes dormants, point de contrôle du journal d'audit.")
+    help = (
+        "Exécute une fois les tâches planifiées : fin des rattachements échus, "
+        "désactivation des comptes dormants, point de contrôle du journal d'audit."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
