@@ -19,6 +19,8 @@ def _isolated_keys(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MASTER_KEY = None
     settings.MASTER_KEY_PREVIOUS = None
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit"
+    # No cached active key version: rotation tests must not wait for it to expire.
+    settings.KEY_VERSION_CACHE_SECONDS = 0
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Argon2 is slow by design; tests that check hashing restore it explicitly
     # (accounts/tests/test_passwords.py).

@@ -62,86 +62,124 @@ def run_json(command: list[str], data_dir: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def latency_run(args: argparse.Namespace, data_dir: str, scenario: str, name: str, *,
+                audit: bool, encryption: bool, what_if: tuple[str, ...] = ()) -> dict[str, Any]:
+    log(f"latency: {scenario}, {name}{' + ' + ', '.join(what_if) if what_if else ''} "
+        f"({args.requests} requests)")
+    extra = ["--requests", str(args.requests), "--seed", str(args.seed),
+             "--breakdown", str(args.breakdown)]
+    for change in what_if:
+        extra += ["--what-if", change]
+    if args.profile and name == "production" and not what_if:
+        extra += ["--profile", str(args.profile)]
+    out = run_json(server_command("latency", data_dir, scenario, audit=audit,
+                                  encryption=encryption, extra=extra), data_dir)
+    samples = out.pop("samples_ms")
+    return {"scenario": scenario, "variant": name, "audit": audit, "encryption": encryption,
+            "what_if": list(what_if), **summary(samples), **out}
+
+
 def latency(args: argparse.Namespace, dirs: dict[bool, dict[str, Any]]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for scenario in ("search", "detail"):
         for name, audit, encryption in VARIANTS:
-            if encryption not in dirs:
-                continue
-            log(f"latency: {scenario}, {name} ({args.requests} requests)")
-            extra = ["--requests", str(args.requests), "--seed", str(args.seed),
-                     "--breakdown", str(args.breakdown)]
-            if args.profile and name == "production":
-                extra += ["--profile", str(args.profile)]
-            out = run_json(server_command("latency", dirs[encryption]["path"], scenario,
-                                          audit=audit, encryption=encryption, extra=extra),
-                           dirs[encryption]["path"])
-            samples = out.pop("samples_ms")
-            results[f"{scenario}/{name}"] = {"scenario": scenario, "variant": name,
-                                             "audit": audit, "encryption": encryption,
-                                             **summary(samples), **out}
+            if encryption in dirs:
+                results[f"{scenario}/{name}"] = latency_run(
+                    args, dirs[encryption]["path"], scenario, name, audit=audit,
+                    encryption=encryption)
     return results
+
+
+def throughput_run(args: argparse.Namespace, data_dir: str, *, audit: bool, workers: int,
+                   what_if: tuple[str, ...] = ()) -> dict[str, Any]:
+    log(f"throughput: patient page, {workers} worker(s), audit {'on' if audit else 'off'}"
+        f"{' + ' + ', '.join(what_if) if what_if else ''} ({args.seconds:.0f} s)")
+    procs = []
+    for i in range(workers):
+        extra = ["--seconds", str(args.seconds), "--seed", str(args.seed + 100 + i)]
+        for change in what_if:
+            extra += ["--what-if", change]
+        command = server_command("throughput", data_dir, "detail", audit=audit,
+                                 encryption=True, extra=extra)
+        procs.append(subprocess.Popen(command, cwd=ROOT, env=datadir.env_for(Path(data_dir)),
+                                      text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    for proc in procs:  # every worker warmed up before anyone starts
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise SystemExit("a throughput worker failed to start")
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    outs = []
+    for proc in procs:
+        stdout, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit("a throughput worker failed")
+        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+    samples = [s for out in outs for s in out["samples_ms"]]
+    seconds = max(out["seconds"] for out in outs)
+    return {"audit": audit, "workers": workers, "what_if": list(what_if),
+            "requests": len(samples), "seconds": seconds, "rps": len(samples) / seconds,
+            "latency": summary(samples), "peak_rss_mib": max(o["peak_rss_mib"] for o in outs)}
 
 
 def throughput(args: argparse.Namespace, data_dir: str) -> dict[str, Any]:
+    return {f"audit={'on' if audit else 'off'}/workers={workers}":
+            throughput_run(args, data_dir, audit=audit, workers=workers)
+            for audit in (True, False) for workers in (1, 2)}
+
+
+def what_if(args: argparse.Namespace, dirs: dict[bool, dict[str, Any]]) -> dict[str, Any]:
+    """The proposed app changes of docs/performance.md, each emulated (bench.whatif)
+    and measured against the production figures of the same run."""
+    path = dirs[True]["path"]
     results: dict[str, Any] = {}
-    for audit in (True, False):
-        for workers in (1, 2):
-            log(f"throughput: patient page, {workers} worker(s), audit {'on' if audit else 'off'}"
-                f" ({args.seconds:.0f} s)")
-            procs = []
-            for i in range(workers):
-                command = server_command(
-                    "throughput", data_dir, "detail", audit=audit, encryption=True,
-                    extra=["--seconds", str(args.seconds), "--seed", str(args.seed + 100 + i)])
-                procs.append(subprocess.Popen(
-                    command, cwd=ROOT, env=datadir.env_for(Path(data_dir)), text=True,
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE))
-            for proc in procs:  # every worker warmed up before anyone starts
-                assert proc.stdout is not None
-                if proc.stdout.readline().strip() != "ready":
-                    raise SystemExit("a throughput worker failed to start")
-            for proc in procs:
-                assert proc.stdin is not None
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
-            outs = []
-            for proc in procs:
-                stdout, _ = proc.communicate()
-                if proc.returncode != 0:
-                    raise SystemExit("a throughput worker failed")
-                outs.append(json.loads(stdout.strip().splitlines()[-1]))
-            samples = [s for out in outs for s in out["samples_ms"]]
-            seconds = max(out["seconds"] for out in outs)
-            results[f"audit={'on' if audit else 'off'}/workers={workers}"] = {
-                "audit": audit, "workers": workers, "requests": len(samples),
-                "seconds": seconds, "rps": len(samples) / seconds,
-                "latency": summary(samples),
-                "peak_rss_mib": max(out["peak_rss_mib"] for out in outs)}
+    for scenario, changes in (
+        ("search", ["search-without-aggregation", "persistent-connections"]),
+        ("detail", ["patient-page-one-decision", "persistent-connections",
+                    "synchronous-normal"]),
+    ):
+        for change in changes:
+            results[f"latency/{scenario}/{change}"] = latency_run(
+                args, path, scenario, "production", audit=True, encryption=True,
+                what_if=(change,))
+    for change in ("synchronous-normal", "persistent-connections"):
+        results[f"throughput/{change}"] = throughput_run(args, path, audit=True, workers=2,
+                                                         what_if=(change,))
+    if "demo" not in args.skip:
+        results["demo/pinned-key-version"] = demo_timing(args, what_if=("pinned-key-version",))
     return results
 
 
-def demo_timing(args: argparse.Namespace) -> dict[str, Any]:
-    """The user's command, as the issue states it, in a fresh data directory."""
+def demo_timing(args: argparse.Namespace, what_if: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The user's command, as the issue states it, in a fresh data directory (with a
+    what-if, bench.seed runs the same command in process, after migrate)."""
     path = datadir.DATA_ROOT / "demo-timing"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     env = datadir.env_for(path)
+    demo = ["--patients", str(args.demo_patients), "--seed", str(args.seed)]
     try:
-        for command in (["migrate", "--noinput", "-v0"], ["createcachetable"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
-                           check=True)
-        log(f"demo: manage.py demo --patients {args.demo_patients}")
+        if what_if:
+            command = [sys.executable, "-m", "bench.seed", "--data-dir", str(path), *demo]
+            for change in what_if:
+                command += ["--what-if", change]
+        else:
+            for step in (["migrate", "--noinput", "-v0"], ["createcachetable"]):
+                subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env,
+                               check=True)
+            command = [sys.executable, "manage.py", "demo", *demo, "--json"]
+        log(f"demo: {args.demo_patients} patients{' + ' + ', '.join(what_if) if what_if else ''}")
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "manage.py", "demo", "--patients",
-                               str(args.demo_patients), "--seed", str(args.seed), "--json"],
-                              cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True,
+                              text=True)
         wall = time.monotonic() - started
     finally:
         shutil.rmtree(path, ignore_errors=True)
     reported = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
-    return {"patients": args.demo_patients, "reported_seconds": reported,
-            "wall_seconds": round(wall, 1)}
+    return {"patients": args.demo_patients, "what_if": list(what_if),
+            "reported_seconds": reported, "wall_seconds": round(wall, 1)}
 
 
 def machine() -> dict[str, Any]:
@@ -181,6 +219,8 @@ def main() -> None:
     parser.add_argument("--demo-patients", type=int, default=10_000)
     parser.add_argument("--profile", type=int, default=0,
                         help="cProfile this many production requests per scenario")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also measure the proposed app changes (bench.whatif)")
     parser.add_argument("--skip", action="append", default=[],
                         choices=["demo", "baseline", "latency", "throughput"],
                         help="leave a step out (repeatable); baseline = the plaintext data")
@@ -201,6 +241,8 @@ def main() -> None:
         result["latency"] = latency(args, dirs)
     if "throughput" not in args.skip:
         result["throughput"] = throughput(args, dirs[True]["path"])
+    if args.what_if:
+        result["what_if"] = what_if(args, dirs)
     result["elapsed_seconds"] = round(time.monotonic() - started, 1)
 
     RESULTS.mkdir(exist_ok=True)

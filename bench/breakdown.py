@@ -16,6 +16,14 @@ from typing import Any
 # label -> (module, attribute). Callers look these names up at call time (module
 # attribute or module global), so replacing them here is seen everywhere.
 SEAMS: dict[str, tuple[str, str]] = {
+    "db connect (open + PRAGMAs)": (
+        "django.db.backends.sqlite3.base", "DatabaseWrapper.get_new_connection"),
+    "db close": ("django.db.backends.sqlite3.base", "DatabaseWrapper.close"),
+    "SQL execute (all queries, no fetch)": ("django.db.backends.utils", "CursorWrapper._execute"),
+    "session load": ("django.contrib.sessions.backends.db", "SessionStore.load"),
+    "session guard middleware": ("hygie.accounts.middleware", "SessionGuardMiddleware._refusal"),
+    "MFA check middleware": ("hygie.accounts.middleware", "session_passed_mfa"),
+    "actor middleware": ("hygie.practices.middleware", "ActorMiddleware._attach"),
     "search_patients (access+query+audit)": ("hygie.patients.access", "search_patients"),
     "  search_patient_ids (token SQL)": ("hygie.patients.queries", "search_patient_ids"),
     "access_patient (fetch+policy+audit)": ("hygie.patients.access", "access_patient"),
@@ -26,6 +34,14 @@ SEAMS: dict[str, tuple[str, str]] = {
 }
 
 
+def _owner(module_name: str, path: str) -> tuple[Any, str]:
+    owner: Any = importlib.import_module(module_name)
+    *parents, attr = path.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    return owner, attr
+
+
 class Seams:
     def __init__(self) -> None:
         self.totals: dict[str, float] = {}
@@ -33,9 +49,9 @@ class Seams:
         self._active: set[str] = set()
 
     def install(self) -> None:
-        for label, (module_name, attr) in SEAMS.items():
-            module = importlib.import_module(module_name)
-            setattr(module, attr, self._wrap(label, getattr(module, attr)))
+        for label, (module_name, path) in SEAMS.items():
+            owner, attr = _owner(module_name, path)
+            setattr(owner, attr, self._wrap(label, getattr(owner, attr)))
 
     def _wrap(self, label: str, func: Callable[..., Any]) -> Callable[..., Any]:
         self.totals[label] = 0.0

@@ -83,6 +83,31 @@ def print_report(result: dict[str, Any]) -> None:
     if demo:
         print(f"\nmanage.py demo --patients {demo['patients']}: {demo['wall_seconds']:.1f} s wall "
               f"({demo['reported_seconds']:.1f} s reported by the command)")
+    if result.get("what_if"):
+        print_what_if(result)
     print("\nTargets")
     for what, measured, met in verdicts(result):
         print(f"  [{'MET ' if met else 'MISS'}] {what}: {measured}")
+
+
+def print_what_if(result: dict[str, Any]) -> None:
+    print("\nWhat-if: proposed app changes, emulated (bench/whatif.py), vs production")
+    latency, tp, demo = result.get("latency", {}), result.get("throughput", {}), result.get("demo")
+    for key, row in result["what_if"].items():
+        kind, *rest = key.split("/")
+        change = rest[-1]
+        if kind == "latency":
+            base = latency.get(f"{row['scenario']}/production")
+            if base:
+                print(f"  {SCENARIO_NAMES[row['scenario']]:24} {change:28} "
+                      f"p50 {base['p50']:5.1f} → {row['p50']:5.1f}  p95 {base['p95']:5.1f} → "
+                      f"{row['p95']:5.1f}  mean {base['mean']:5.1f} → {row['mean']:5.1f} ms  "
+                      f"queries {base['queries_per_request']} → {row['queries_per_request']}")
+        elif kind == "throughput":
+            base = tp.get("audit=on/workers=2")
+            if base:
+                print(f"  {'patient page, 2 workers':24} {change:28} {base['rps']:6.1f} → "
+                      f"{row['rps']:6.1f} req/s with audit")
+        elif kind == "demo" and demo:
+            print(f"  {'demo --patients ' + str(row['patients']):24} {change:28} "
+                  f"{demo['reported_seconds']:5.1f} → {row['reported_seconds']:5.1f} s")

@@ -34,18 +34,17 @@ def log(message: str) -> None:
     print(f"[server {os.getpid()}] {message}", file=sys.stderr, flush=True)
 
 
-def setup(data_dir: str, *, audit: bool, encryption: bool, conn_max_age: int | None) -> None:
+def setup(data_dir: str, *, audit: bool, encryption: bool, what_if: list[str]) -> None:
     os.environ["HYGIE_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
-    from django.conf import settings
 
-    if conn_max_age is not None:  # what-if experiments only, never the default
-        settings.DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
+    from bench import variants, whatif
+
+    whatif.apply(what_if, before_setup=True)
     django.setup()
-    from bench import variants
-
     variants.apply(audit=audit, encryption=encryption)
+    whatif.apply(what_if, before_setup=False)
 
 
 def rss_mib() -> float:
@@ -209,7 +208,8 @@ def main() -> None:
     parser.add_argument("--scenario", choices=["search", "detail"], required=True)
     parser.add_argument("--no-audit", action="store_true")
     parser.add_argument("--no-encryption", action="store_true")
-    parser.add_argument("--conn-max-age", type=int, default=None)
+    parser.add_argument("--what-if", action="append", default=[],
+                        help="emulate a proposed app change (bench.whatif), repeatable")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20)
@@ -220,7 +220,7 @@ def main() -> None:
                         help="then profile this many more requests with cProfile")
     args = parser.parse_args()
     setup(args.data_dir, audit=not args.no_audit, encryption=not args.no_encryption,
-          conn_max_age=args.conn_max_age)
+          what_if=args.what_if)
     result = run_latency(args) if args.mode == "latency" else run_throughput(args)
     print(json.dumps(result), flush=True)
 

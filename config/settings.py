@@ -144,7 +144,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Hygie's overrides of allauth's templates must win over allauth's own.
+        "DIRS": [BASE_DIR / "hygie" / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -270,6 +271,8 @@ BREAK_GLASS_DAYS = env_int("HYGIE_BREAK_GLASS_DAYS", 7, minimum=1)
 MASTER_KEY = env_str("HYGIE_MASTER_KEY")
 MASTER_KEY_PREVIOUS = env_str("HYGIE_MASTER_KEY_PREVIOUS")
 KEYS_DIR = DATA_DIR / "keys"
+# How long a process may keep using the previous data key version after a rotation.
+KEY_VERSION_CACHE_SECONDS = env_int("HYGIE_KEY_VERSION_CACHE_SECONDS", 5, minimum=0)
 AUDIT_CHECKPOINT_DIR = Path(env_str("HYGIE_AUDIT_CHECKPOINT_DIR", str(DATA_DIR / "audit")) or "")
 
 # --- Email ---------------------------------------------------------------

@@ -7,6 +7,7 @@ only rewrites values still on an older version, so it can stop and resume.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
+from django.utils import timezone
 
 from hygie.crypto import aead
 from hygie.crypto.errors import MissingTenantKeyError
@@ -23,7 +25,9 @@ from hygie.crypto.keys import (
     active_version,
     as_tenant,
     create_key_version,
+    forget_active_versions,
     unwrap_row,
+    version_cache_seconds,
     wrap_aad,
 )
 from hygie.crypto.models import DataKey
@@ -64,7 +68,9 @@ def do_rotate_tenant_data_key(tenant_id: TenantId) -> int:
         ) or current.version
         current.status = DataKey.Status.RETIRED
         current.save(update_fields=["status", "updated_at"])
-        return create_key_version(provider, tenant, DataKey.Purpose.DATA, latest + 1).version
+        version = create_key_version(provider, tenant, DataKey.Purpose.DATA, latest + 1).version
+    forget_active_versions()
+    return version
 
 
 def encrypted_models(
@@ -98,11 +104,29 @@ def reencrypt_tenant(
     so updated_at is left alone: rotation is not an edit of the record.
     """
     tenant = as_tenant(tenant_id)
+    _wait_for_version_caches(tenant)
     target = active_version(tenant)
     total = 0
     for model in encrypted_models(model_classes):
         total += _reencrypt_model(model, tenant, target, batch_size, progress)
     return total
+
+
+def _wait_for_version_caches(tenant: uuid.UUID) -> None:
+    """Other processes may cache the previous active version for a few seconds
+    (keys.active_version): start only once every cache has expired, so that rows
+    they wrote meanwhile are re-encrypted too."""
+    rotated_at = (
+        DataKey.objects.filter(tenant_id=tenant, purpose=DataKey.Purpose.DATA,
+                               status=DataKey.Status.ACTIVE)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if rotated_at is None:
+        return
+    remaining = (rotated_at - timezone.now()).total_seconds() + version_cache_seconds()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def _reencrypt_model(

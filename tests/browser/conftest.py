@@ -23,8 +23,14 @@ from django.core.cache import cache
 from django.template.loader import get_template
 
 CHROMIUM = os.environ.get("HYGIE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 HYGIE_TEMPLATES = Path(__file__).resolve().parents[2] / "hygie" / "web" / "templates"
 
@@ -64,12 +70,15 @@ class Session:
 
 
 @pytest.fixture
-def browser(live_server: Any, transactional_db: None,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def browser(
+    live_server: Any, transactional_db: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests drive the system "
-                    "Chromium. Install it with `make chromium` (Debian package 'chromium'), "
-                    "or point HYGIE_CHROMIUM at a Chromium binary. Never `playwright install`.")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: the browser tests drive the system "
+            "Chromium. Install it with `make chromium` (Debian package 'chromium'), "
+            "or point HYGIE_CHROMIUM at a Chromium binary. Never `playwright install`."
+        )
     assert_hygie_overrides_allauth()
     from playwright.sync_api import sync_playwright
 
@@ -89,25 +98,26 @@ def browser(live_server: Any, transactional_db: None,
 @pytest.fixture
 def open_session(browser: Any) -> Iterator[Any]:
     """open_session(name) -> Session: a fresh French browser context (own cookies)."""
-    contexts: list[Any] = []
+    sessions: list[Session] = []
 
     def _open(name: str) -> Session:
-        context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
-                                      viewport={"width": 1280, "height": 860})
+        context = browser.new_context(
+            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 860}
+        )
         context.set_default_timeout(10_000)
-        contexts.append(context)
         page = context.new_page()
         session = Session(page=page, name=name)
+        sessions.append(session)
         page.on("console", lambda m: session.console.append(f"{m.type}: {m.text}"))
         page.on("pageerror", lambda e: session.console.append(f"pageerror: {e}"))
-        page.on("response", lambda r: r.status >= 400 and session.failed.append(
-            f"{r.status} {r.url}"))
+        page.on(
+            "response", lambda r: r.status >= 400 and session.failed.append(f"{r.status} {r.url}")
+        )
         return session
 
     yield _open
-    for context in contexts:
-        for page in context.pages:
-            # Where the test stopped, for a failure's post-mortem.
-            page.screenshot(path=str(ARTIFACTS / "last-page.png"), full_page=True)
-            print(f"last page: {page.url}")
-        context.close()
+    for session in sessions:
+        # Where the test stopped, for a failure's post-mortem (shown by pytest on failure).
+        session.page.screenshot(path=str(ARTIFACTS / f"{session.name}-last.png"), full_page=True)
+        print(f"{session.name}: last page {session.page.url}")
+        session.page.context.close()

@@ -49,11 +49,29 @@ def test_account_pages_wear_hygie_s_layout_without_csp_violation(
         visit(s, live_server.url + path, heading)
 
     client = login(Client(), cast.bob.user)
-    s.page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url,
-    }])
+    s.page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     for path, heading in SIGNED_IN:
         visit(s, live_server.url + path, heading)
 
     s.assert_clean()
+
+
+def test_the_csp_watcher_sees_a_violation(live_server: Any, open_session: Any) -> None:
+    # Guards the other tests: "no CSP message" must mean "no violation", not "not listening".
+    s = open_session("csp-watcher")
+    s.page.goto(live_server.url + "/comptes/login/")
+    s.page.evaluate(
+        "() => { const el = document.createElement('script');"
+        " el.textContent = 'window.ran = true'; document.body.appendChild(el); }"
+    )
+    s.page.wait_for_timeout(200)
+    assert s.page.evaluate("() => window.ran") is None
+    assert any("Content Security Policy" in m for m in s.console), s.console

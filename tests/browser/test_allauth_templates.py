@@ -41,7 +41,8 @@ def test_the_served_template_has_no_inline_script_style_or_handler(name: str) ->
     source = Path(get_template(name).origin.name).read_text(encoding="utf-8")
     for attributes in SCRIPT_TAG.findall(source):
         assert "src=" in attributes or 'type="application/json"' in attributes, (
-            f"{name}: inline <script{attributes}> would be blocked by the CSP")
+            f"{name}: inline <script{attributes}> would be blocked by the CSP"
+        )
     assert not INLINE_STYLE.search(source), f"{name}: inline style, blocked by the CSP"
     assert not EVENT_HANDLER.search(source), f"{name}: inline event handler, blocked by the CSP"
 
@@ -49,8 +50,12 @@ def test_the_served_template_has_no_inline_script_style_or_handler(name: str) ->
 def test_every_page_that_needs_a_script_loads_hygie_s_webauthn_glue() -> None:
     # A stock page calling allauth's onload.js glue would do nothing: Hygie's pages
     # start allauth's WebAuthn functions from web/webauthn.js instead.
-    for name in ("mfa/authenticate.html", "mfa/webauthn/add_form.html",
-                 "mfa/webauthn/reauthenticate.html", "mfa/webauthn/signup_form.html"):
+    for name in (
+        "mfa/authenticate.html",
+        "mfa/webauthn/add_form.html",
+        "mfa/webauthn/reauthenticate.html",
+        "mfa/webauthn/signup_form.html",
+    ):
         path = Path(get_template(name).origin.name)
         assert path.is_relative_to(HYGIE_TEMPLATES), name
         assert "data-hygie-webauthn=" in path.read_text(encoding="utf-8"), name

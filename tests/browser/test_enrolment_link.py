@@ -27,8 +27,9 @@ def test_the_enrolment_link_lets_a_new_colleague_choose_a_password_once(
 ) -> None:
     cast = build_cast()
     emma = do_create_user(EMAIL, first_name="Emma", last_name="Etienne", source=SETUP)
-    do_add_member(cast.practice_a, emma, role=Role.ASSISTANT, start_date=dt.date(2024, 1, 1),
-                  source=SETUP)
+    do_add_member(
+        cast.practice_a, emma, role=Role.ASSISTANT, start_date=dt.date(2024, 1, 1), source=SETUP
+    )
     link = live_server.url + enrolment_path(emma)
     s = open_session("enrolment")
     page = s.page

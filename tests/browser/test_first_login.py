@@ -87,8 +87,9 @@ def test_first_login_enrols_totp_then_creates_finds_and_audits_a_patient(
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret), secret
     s.shot("totp-activate")
     enrolled_step = totp_step()
-    page.get_by_label("Code à 6 chiffres").fill(format_hotp_value(hotp_value(secret,
-                                                                             enrolled_step)))
+    page.get_by_label("Code à 6 chiffres").fill(
+        format_hotp_value(hotp_value(secret, enrolled_step))
+    )
     page.get_by_role("button", name="Activer").click()
 
     # allauth offers recovery codes right after the first factor.
@@ -138,7 +139,8 @@ def test_first_login_enrols_totp_then_creates_finds_and_audits_a_patient(
     assert page.get_by_role("button", name="Utiliser ma clé de sécurité").count() == 0
     s.shot("mfa-authenticate")
     page.get_by_label("Code de l'application ou code de secours").fill(
-        code_after(secret, enrolled_step))
+        code_after(secret, enrolled_step)
+    )
     page.get_by_role("button", name="Valider").click()
     page.wait_for_url(re.compile(r"/patients/$"))
     assert page.get_by_role("heading", name="Patients").is_visible()

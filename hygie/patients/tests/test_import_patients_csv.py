@@ -427,6 +427,7 @@ def test_a_missing_column_refuses_the_file_even_with_skip_invalid(
 
     message = refused(cast.practice_a, path, *extra)
 
+    assert "fichier inutilisable, rien n'a été importé" in message
     assert "ligne 1 : colonnes manquantes : nir" in message
     assert "--skip-invalid" not in message  # it would not help
 

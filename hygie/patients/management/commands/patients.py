@@ -64,16 +64,14 @@ class Command(HygieCommand):
             if options["json"]:
                 self.stdout.write(json.dumps(_as_data(refused.report), ensure_ascii=False))
             lines = [f"ligne {e.line} : {e.reason}" for e in refused.report.errors]
-            raise CommandError(
-                f"{len(lines)} ligne(s) invalide(s), rien n'a été importé"
-                + (
-                    ""
-                    if refused.report.unusable
-                    else " (--skip-invalid importe les lignes valides)"
+            if refused.report.unusable:
+                heading = "fichier inutilisable, rien n'a été importé"
+            else:
+                heading = (
+                    f"{len(lines)} ligne(s) invalide(s), rien n'a été importé "
+                    "(--skip-invalid importe les lignes valides)"
                 )
-                + " :\n"
-                + "\n".join(lines)
-            ) from refused
+            raise CommandError(heading + " :\n" + "\n".join(lines)) from refused
         text_out = f"{report.imported} patient(s) importé(s)."
         if report.errors:
             text_out += f"\n{len(report.errors)} ligne(s) invalide(s) non importée(s) :\n"

@@ -39,17 +39,24 @@
   function setUp(block, texts) {
     const name = block.getAttribute("data-hygie-webauthn");
     const config = readJSON(block);
-    const forms = window.allauth && window.allauth.webauthn && window.allauth.webauthn.forms;
-    if (!config || !config.ids || !forms || typeof forms[name] !== "function") {
+    if (!config || !config.ids) {
       return null;
     }
     const ids = config.ids;
     const button = document.getElementById(ids.add || ids.authenticate || ids.signup || ids.login);
+    const forms = window.allauth && window.allauth.webauthn && window.allauth.webauthn.forms;
+    let problem = null;
     if (!window.PublicKeyCredential || !navigator.credentials) {
+      problem = texts.unsupported || texts.default;
+    } else if (!forms || typeof forms[name] !== "function") {
+      // allauth's script did not load: say so rather than leave a dead button.
+      problem = texts.default;
+    }
+    if (problem !== null) {
       if (button) {
         button.disabled = true;
       }
-      show(ids.error, texts.unsupported || texts.default || "WebAuthn");
+      show(ids.error, problem || "WebAuthn");
       return null;
     }
     if (button && ids.error) {
