@@ -39,6 +39,54 @@ VARIANTS = [("production", True, True), ("no audit", False, True),
             ("no encryption", True, False), ("neither", False, False)]
 
 
+class Background:
+    """How busy the machine was with OTHER processes during a step, as a fraction
+    of all cores: (busy CPU time from /proc/stat) - (CPU time of the bench and its
+    children). Others' test runs on a shared machine inflate our figures; this
+    says by how much the machine was shared, next to each figure."""
+
+    def __enter__(self) -> Background:
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._sample()
+        wall = end[0] - self.start[0]
+        busy = end[1] - self.start[1]
+        ours = end[2] - self.start[2]
+        self.fraction = max(0.0, (busy - ours) / (wall * (os.cpu_count() or 1))) if wall else 0.0
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        import resource
+
+        hz = os.sysconf("SC_CLK_TCK")
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+        busy = (user + nice + system + irq + softirq + steal) / hz
+        me, children = (resource.getrusage(resource.RUSAGE_SELF),
+                        resource.getrusage(resource.RUSAGE_CHILDREN))
+        ours = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+        return time.monotonic(), busy, ours
+
+
+QUIET = {"max_wait": 0.0, "threshold": 0.10}
+
+
+def wait_quiet() -> None:
+    """Before a measured step: wait (up to --wait-quiet seconds) until other
+    processes use less than 10% of the machine over 2 s."""
+    deadline = time.monotonic() + QUIET["max_wait"]
+    while QUIET["max_wait"] > 0:
+        with Background() as probe:
+            time.sleep(2)
+        if probe.fraction < QUIET["threshold"]:
+            return
+        if time.monotonic() > deadline:
+            log(f"machine still busy ({probe.fraction:.0%} used by others): measuring anyway")
+            return
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -72,11 +120,14 @@ def latency_run(args: argparse.Namespace, data_dir: str, scenario: str, name: st
         extra += ["--what-if", change]
     if args.profile and name == "production" and not what_if:
         extra += ["--profile", str(args.profile)]
-    out = run_json(server_command("latency", data_dir, scenario, audit=audit,
-                                  encryption=encryption, extra=extra), data_dir)
+    wait_quiet()
+    with Background() as background:
+        out = run_json(server_command("latency", data_dir, scenario, audit=audit,
+                                      encryption=encryption, extra=extra), data_dir)
     samples = out.pop("samples_ms")
     return {"scenario": scenario, "variant": name, "audit": audit, "encryption": encryption,
-            "what_if": list(what_if), **summary(samples), **out}
+            "what_if": list(what_if), **summary(samples), **out,
+            "background_cpu": background.fraction}
 
 
 def latency(args: argparse.Namespace, dirs: dict[bool, dict[str, Any]]) -> dict[str, Any]:
@@ -94,6 +145,20 @@ def throughput_run(args: argparse.Namespace, data_dir: str, *, audit: bool, work
                    what_if: tuple[str, ...] = ()) -> dict[str, Any]:
     log(f"throughput: patient page, {workers} worker(s), audit {'on' if audit else 'off'}"
         f"{' + ' + ', '.join(what_if) if what_if else ''} ({args.seconds:.0f} s)")
+    wait_quiet()
+    with Background() as background:
+        outs = _throughput_workers(args, data_dir, audit=audit, workers=workers,
+                                   what_if=what_if)
+    samples = [s for out in outs for s in out["samples_ms"]]
+    seconds = max(out["seconds"] for out in outs)
+    return {"audit": audit, "workers": workers, "what_if": list(what_if),
+            "requests": len(samples), "seconds": seconds, "rps": len(samples) / seconds,
+            "latency": summary(samples), "peak_rss_mib": max(o["peak_rss_mib"] for o in outs),
+            "background_cpu": background.fraction}
+
+
+def _throughput_workers(args: argparse.Namespace, data_dir: str, *, audit: bool, workers: int,
+                        what_if: tuple[str, ...]) -> list[dict[str, Any]]:
     procs = []
     for i in range(workers):
         extra = ["--seconds", str(args.seconds), "--seed", str(args.seed + 100 + i)]
@@ -117,11 +182,7 @@ def throughput_run(args: argparse.Namespace, data_dir: str, *, audit: bool, work
         if proc.returncode != 0:
             raise SystemExit("a throughput worker failed")
         outs.append(json.loads(stdout.strip().splitlines()[-1]))
-    samples = [s for out in outs for s in out["samples_ms"]]
-    seconds = max(out["seconds"] for out in outs)
-    return {"audit": audit, "workers": workers, "what_if": list(what_if),
-            "requests": len(samples), "seconds": seconds, "rps": len(samples) / seconds,
-            "latency": summary(samples), "peak_rss_mib": max(o["peak_rss_mib"] for o in outs)}
+    return outs
 
 
 def throughput(args: argparse.Namespace, data_dir: str) -> dict[str, Any]:
@@ -171,15 +232,18 @@ def demo_timing(args: argparse.Namespace, what_if: tuple[str, ...] = ()) -> dict
                                check=True)
             command = [sys.executable, "manage.py", "demo", *demo, "--json"]
         log(f"demo: {args.demo_patients} patients{' + ' + ', '.join(what_if) if what_if else ''}")
+        wait_quiet()
         started = time.monotonic()
-        done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True,
-                              text=True)
+        with Background() as background:
+            done = subprocess.run(command, cwd=ROOT, env=env, check=True,
+                                  capture_output=True, text=True)
         wall = time.monotonic() - started
     finally:
         shutil.rmtree(path, ignore_errors=True)
     reported = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
     return {"patients": args.demo_patients, "what_if": list(what_if),
-            "reported_seconds": reported, "wall_seconds": round(wall, 1)}
+            "reported_seconds": reported, "wall_seconds": round(wall, 1),
+            "background_cpu": background.fraction}
 
 
 def machine() -> dict[str, Any]:
@@ -219,6 +283,9 @@ def main() -> None:
     parser.add_argument("--demo-patients", type=int, default=10_000)
     parser.add_argument("--profile", type=int, default=0,
                         help="cProfile this many production requests per scenario")
+    parser.add_argument("--wait-quiet", type=float, default=60.0, metavar="SECONDS",
+                        help="before each step, wait up to this long for other processes "
+                             "to leave the CPU idle (0: never wait)")
     parser.add_argument("--what-if", action="store_true",
                         help="also measure the proposed app changes (bench.whatif)")
     parser.add_argument("--skip", action="append", default=[],
@@ -226,6 +293,7 @@ def main() -> None:
                         help="leave a step out (repeatable); baseline = the plaintext data")
     args = parser.parse_args()
 
+    QUIET["max_wait"] = args.wait_quiet
     started = time.monotonic()
     result: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%d %H:%M:%S"),
                               "machine": machine(), "targets": TARGETS,

@@ -43,13 +43,15 @@ def print_report(result: dict[str, Any]) -> None:
               f"generated in {meta['wall_seconds']:.0f} s")
     latency = result.get("latency")
     if latency:
-        print("\nServer-side latency (ms), in-process Django test client, one request at a time")
+        print("\nServer-side latency (ms), in-process Django test client, one request at a time"
+              "\n('others': CPU used by other processes on the machine during the run)")
         print(f"{'request':26} {'variant':14} {'p50':>6} {'p95':>6} {'p99':>6} {'mean':>6} "
-              f"{'queries':>7} {'peak RSS':>9}")
+              f"{'queries':>7} {'peak RSS':>9} {'others':>6}")
         for row in latency.values():
             print(f"{SCENARIO_NAMES[row['scenario']]:26} {row['variant']:14} {row['p50']:6.1f} "
                   f"{row['p95']:6.1f} {row['p99']:6.1f} {row['mean']:6.1f} "
-                  f"{row['queries_per_request']:7d} {row['peak_rss_mib']:6.0f} MiB")
+                  f"{row['queries_per_request']:7d} {row['peak_rss_mib']:6.0f} MiB "
+                  f"{row['background_cpu']:6.0%}")
         print("\nCost of audit and encryption (difference of means, ms)")
         for scenario in ("search", "detail"):
             rows = {v: latency.get(f"{scenario}/{v}") for v in
@@ -74,15 +76,17 @@ def print_report(result: dict[str, Any]) -> None:
     tp = result.get("throughput")
     if tp:
         print("\nThroughput, patient page, closed loop (encrypted data)")
-        print(f"{'audit':6} {'workers':>7} {'req/s':>8} {'p50':>6} {'p95':>6} {'peak RSS':>9}")
+        print(f"{'audit':6} {'workers':>7} {'req/s':>8} {'p50':>6} {'p95':>6} {'peak RSS':>9} "
+              f"{'others':>6}")
         for row in tp.values():
             print(f"{'on' if row['audit'] else 'off':6} {row['workers']:7d} {row['rps']:8.1f} "
                   f"{row['latency']['p50']:6.1f} {row['latency']['p95']:6.1f} "
-                  f"{row['peak_rss_mib']:6.0f} MiB")
+                  f"{row['peak_rss_mib']:6.0f} MiB {row['background_cpu']:6.0%}")
     demo = result.get("demo")
     if demo:
         print(f"\nmanage.py demo --patients {demo['patients']}: {demo['wall_seconds']:.1f} s wall "
-              f"({demo['reported_seconds']:.1f} s reported by the command)")
+              f"({demo['reported_seconds']:.1f} s reported by the command; other processes "
+              f"used {demo['background_cpu']:.0%} of the CPU meanwhile)")
     if result.get("what_if"):
         print_what_if(result)
     print("\nTargets")

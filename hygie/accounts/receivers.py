@@ -4,8 +4,8 @@ Connected explicitly in AccountsConfig.ready()."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 import logging
+from dataclasses import replace
 from typing import Any
 
 from allauth.account import signals as account_signals

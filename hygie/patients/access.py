@@ -53,18 +53,18 @@ def decision_for(actor: Actor, patient: Patient, scope: Scope,
     at = at or clock.now()
     user_id = actor.user.pk if actor.user else None
     same = patient.practice_id == actor.practice.pk
+    clinical = bool(same and user_id and scope == Scope.CLINICAL and actor.is_practitioner)
+    has_relationship = clinical and queries.has_care_relationship(patient.pk, user_id, at)
     facts = Facts(
         same_practice=same,
         current_member=_is_current_member(actor),
         role=actor.role,
         is_system=actor.is_system,
         restricted=bool(same and user_id and queries.is_restricted(patient.pk, user_id)),
-        has_care_relationship=bool(
-            same and user_id and scope == Scope.CLINICAL
-            and queries.has_care_relationship(patient.pk, user_id, at)
-        ),
+        has_care_relationship=has_relationship,
+        # Only looked up when it could matter: a relationship already grants access.
         has_break_glass=bool(
-            same and user_id and scope == Scope.CLINICAL
+            clinical and not has_relationship
             and queries.active_break_glass(patient.pk, user_id, at) is not None
         ),
     )
@@ -108,7 +108,8 @@ def access_patient(actor: Actor, patient_id: object, *,
     clinical read by someone who may see the identity, ClinicalAccessDenied."""
     parsed = _parse(patient_id)
     patient = (
-        Patient.objects.filter(pk=parsed, practice_id=actor.practice.pk).first()
+        Patient.objects.select_related("treating_practitioner__user")
+        .filter(pk=parsed, practice_id=actor.practice.pk).first()
         if parsed else None
     )
     if patient is None:

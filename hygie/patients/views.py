@@ -16,6 +16,7 @@ from hygie.practices.decorators import actor_required
 
 from . import access, actions, queries
 from .enums import Scope
+from .policy import Basis
 from .forms import BreakGlassForm, IdentityCheckForm, PatientForm, SearchForm
 from .forms_data import check_identity
 from .models import Patient
@@ -74,7 +75,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "patient": patient, "clinical": clinical,
         "relationships": queries.care_relationships(patient.pk),
         "break_glass": queries.active_break_glass(patient.pk, actor.user.pk, clock.now())
-        if actor.user else None,
+        if actor.user and clinical.basis is Basis.BREAK_GLASS else None,
     })
 
 

@@ -31,9 +31,10 @@ def totp_step() -> int:
 
 def code_after(secret: str, used_step: int) -> str:
     """A code the server accepts that is not the one used at `used_step`: a TOTP
-    code is single-use, so the next login needs a later one. Uses the next step
-    when the server's tolerance accepts it, otherwise waits for it."""
-    step = used_step + 1
+    code is single-use, so the next login needs a later one: the current step's
+    code if time has moved on, else the next step's when the server's tolerance
+    accepts it, else the next step's once it comes."""
+    step = max(used_step + 1, totp_step())
     while step > totp_step() + mfa_settings.TOTP_TOLERANCE:
         time.sleep(0.5)
     return format_hotp_value(hotp_value(secret, step))

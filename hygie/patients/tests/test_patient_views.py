@@ -209,5 +209,21 @@ def test_the_access_history_lists_who_read_the_record(cast):
 def test_the_patient_page_query_count_stays_flat(cast, django_assert_max_num_queries):
     client = client_for(cast.alice.user)
     client.get(detail(cast.patient))
-    with django_assert_max_num_queries(25):
+    # Session, user, tracked session, MFA, membership; patient, policy, audit (3).
+    with django_assert_max_num_queries(15):
         client.get(detail(cast.patient))
+
+
+def test_the_search_query_count_does_not_grow_with_results(cast, django_assert_max_num_queries):
+    from hygie.patients.actions import do_create_patient
+    from hygie.practices.context import as_system
+    from tests.cast import identity
+
+    for given in ("Jeanne", "Jeannette", "Jeanine", "Jean"):
+        do_create_patient(as_system(cast.practice_a, "t"), identity(
+            birth_given_names=given, nir="", ins_oid="", birth_date=__import__(
+                "datetime").date(1950, 1, 1)))
+    client = client_for(cast.denise.user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("patients:list"), {"q": "jea"})
+    assert len(response.context["patients"]) == 5
