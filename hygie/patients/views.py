@@ -16,10 +16,10 @@ from hygie.practices.decorators import actor_required
 
 from . import access, actions, queries
 from .enums import Scope
-from .policy import Basis
 from .forms import BreakGlassForm, IdentityCheckForm, PatientForm, SearchForm
 from .forms_data import check_identity
 from .models import Patient
+from .policy import Basis
 
 IDENTITY_FIELDS = list(PatientForm.base_fields)[:-1]
 

@@ -224,6 +224,7 @@ def test_the_search_query_count_does_not_grow_with_results(cast, django_assert_m
             birth_given_names=given, nir="", ins_oid="", birth_date=__import__(
                 "datetime").date(1950, 1, 1)))
     client = client_for(cast.denise.user)
+    client.get(reverse("patients:list"))  # the first request chooses the practice
     with django_assert_max_num_queries(12):
         response = client.get(reverse("patients:list"), {"q": "jea"})
     assert len(response.context["patients"]) == 5
