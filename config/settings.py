@@ -202,7 +202,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "hygie.accounts.passwords.FrenchCommonPasswordValidator"},
     {"NAME": "hygie.accounts.passwords.StrengthValidator"},
 ]
@@ -225,6 +224,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
 }
 MFA_ADAPTER = "hygie.accounts.mfa_adapter.MfaAdapter"
+MFA_FORMS = {"activate_totp": "hygie.accounts.forms.ActivateTOTPForm"}
+# Before adding or removing a factor: the password or a factor, never a mailed code.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+# Staff e-mail addresses are managed by practice admins.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_CHANGE_EMAIL = False
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or not HTTPS
@@ -287,7 +292,9 @@ DEFAULT_FROM_EMAIL = env_str("HYGIE_EMAIL_FROM", "Hygie <securite@hygie.invalid>
 
 # --- Internationalisation: French first ---------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+# French only until an English translation exists: a browser asking for English
+# would otherwise get allauth's English messages inside French pages.
+LANGUAGES = [("fr", "Français")]
 TIME_ZONE = env_str("HYGIE_TIME_ZONE", "Europe/Paris") or "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

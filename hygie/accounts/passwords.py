@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from zxcvbn import zxcvbn
@@ -32,11 +33,14 @@ def french_words() -> frozenset[str]:
 
 class FrenchCommonPasswordValidator:
     """Refuses a password that is a common French password, with digits and
-    punctuation around it stripped ("Soleil2024!" is "soleil")."""
+    punctuation around it stripped ("Soleil2024!" is "soleil"), or one of the
+    20,000 common passwords Django ships (one message for both lists)."""
 
     def validate(self, password: str, user: Any = None) -> None:
         core = _fold(password).strip("0123456789!?.*_-@#$%&+= ")
-        if _fold(password) in french_words() or core in french_words():
+        common = CommonPasswordValidator().passwords
+        if (_fold(password) in french_words() or core in french_words()
+                or password.lower().strip() in common):
             raise ValidationError(
                 _("Ce mot de passe est trop courant."), code="password_too_common"
             )

@@ -150,3 +150,24 @@ def test_the_departed_doctor_cannot_log_in(cast):
     assert AuditEvent.objects.filter(event_type=AuditEventType.LOGIN_REFUSED_INACTIVE,
                                      user_label="damien@a.test").exists()
     assert not UserSession.objects.filter(user=cast.damien.user).exists()
+
+
+def test_the_code_typed_at_activation_cannot_be_replayed_at_login(cast):
+    first = Client()
+    password_step(first, "alice@a.test")
+    page = first.get(reverse("mfa_activate_totp"))
+    if page.status_code == 302:
+        first.post(page["Location"], {"password": PASSWORD})
+        first.get(reverse("mfa_activate_totp"))
+    secret = first.session["mfa.totp.secret"]
+    activation_code = code(secret)
+    first.post(reverse("mfa_activate_totp"), {"code": activation_code})
+    first.post(reverse("account_logout"))
+    second = Client()
+    password_step(second, "alice@a.test")
+    assert second.post(reverse("mfa_authenticate"), {"code": activation_code}).status_code == 200
+    assert second.get(reverse("patients:list")).status_code == 302
+
+
+def test_adding_a_factor_cannot_be_confirmed_by_a_mailed_code(settings):
+    assert "code" not in settings.ACCOUNT_REAUTHENTICATION_METHODS
