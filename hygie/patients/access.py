@@ -53,8 +53,9 @@ def decision_for(actor: Actor, patient: Patient, scope: Scope,
     at = at or clock.now()
     user_id = actor.user.pk if actor.user else None
     same = patient.practice_id == actor.practice.pk
-    clinical = bool(same and user_id and scope == Scope.CLINICAL and actor.is_practitioner)
-    has_relationship = clinical and queries.has_care_relationship(patient.pk, user_id, at)
+    clinical = same and user_id is not None and scope == Scope.CLINICAL and actor.is_practitioner
+    has_relationship = bool(
+        clinical and user_id and queries.has_care_relationship(patient.pk, user_id, at))
     facts = Facts(
         same_practice=same,
         current_member=_is_current_member(actor),
@@ -64,7 +65,7 @@ def decision_for(actor: Actor, patient: Patient, scope: Scope,
         has_care_relationship=has_relationship,
         # Only looked up when it could matter: a relationship already grants access.
         has_break_glass=bool(
-            clinical and not has_relationship
+            clinical and user_id and not has_relationship
             and queries.active_break_glass(patient.pk, user_id, at) is not None
         ),
     )
