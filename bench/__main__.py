@@ -197,7 +197,7 @@ def what_if(args: argparse.Namespace, dirs: dict[bool, dict[str, Any]]) -> dict[
     path = dirs[True]["path"]
     results: dict[str, Any] = {}
     for scenario, changes in (
-        ("search", ["search-without-aggregation", "persistent-connections"]),
+        ("search", ["search-token-driven", "persistent-connections", "synchronous-normal"]),
         ("detail", ["patient-page-one-decision", "persistent-connections",
                     "synchronous-normal"]),
     ):

@@ -35,8 +35,16 @@ SETUP = AuditSource.system("test-setup")
 PASSWORD = "Hiboux-Trombone-Garance-1789"
 
 # Synthetic RPPS numbers with a valid Luhn key.
-RPPS_NUMBERS = (["19999990013", "19999990021", "19999990039", "19999990047", "19999990054",
-             "19999990062", "19999990070", "19999990088"])
+RPPS_NUMBERS = [
+    "19999990013",
+    "19999990021",
+    "19999990039",
+    "19999990047",
+    "19999990054",
+    "19999990062",
+    "19999990070",
+    "19999990088",
+]
 
 
 def make_user(email: str, first: str, last: str) -> User:
@@ -46,28 +54,56 @@ def make_user(email: str, first: str, last: str) -> User:
     return user
 
 
-def make_member(practice: Practice, email: str, first: str, last: str, role: str,
-                rpps: str = "", is_admin: bool = False) -> Membership:
+def make_member(
+    practice: Practice,
+    email: str,
+    first: str,
+    last: str,
+    role: str,
+    rpps: str = "",
+    is_admin: bool = False,
+) -> Membership:
     user = make_user(email, first, last)
-    return do_add_member(practice, user, role=role, rpps=rpps, is_admin=is_admin,
-                         start_date=dt.date(2024, 1, 1), source=SETUP)
+    return do_add_member(
+        practice,
+        user,
+        role=role,
+        rpps=rpps,
+        is_admin=is_admin,
+        start_date=dt.date(2024, 1, 1),
+        source=SETUP,
+    )
 
 
 def actor_of(membership: Membership) -> Actor:
     membership.refresh_from_db()
-    return Actor(practice=membership.practice, user=membership.user, membership=membership,
-                 source=AuditSource(user_id=membership.user.pk, user_label=membership.user.email,
-                                    practice_id=membership.practice_id,
-                                    source_address="192.0.2.1", user_agent="pytest",
-                                    session_ref=""))
+    return Actor(
+        practice=membership.practice,
+        user=membership.user,
+        membership=membership,
+        source=AuditSource(
+            user_id=membership.user.pk,
+            user_label=membership.user.email,
+            practice_id=membership.practice_id,
+            source_address="192.0.2.1",
+            user_agent="pytest",
+            session_ref="",
+        ),
+    )
 
 
 def identity(**overrides: object) -> IdentityData:
     values: dict[str, object] = dict(
-        birth_family_name="Lefèvre", birth_given_names="Jeanne Marie",
-        birth_date=dt.date(1984, 3, 12), sex=Gender.FEMALE, birthplace_insee="75112",
-        nir="284037511200149", ins_oid=InsOid.TEST_NIR, phone="01 99 00 12 34",
-        email="jeanne.lefevre@exemple.test", address="12 rue des Écoles, 75005 Paris",
+        birth_family_name="Lefèvre",
+        birth_given_names="Jeanne Marie",
+        birth_date=dt.date(1984, 3, 12),
+        sex=Gender.FEMALE,
+        birthplace_insee="75112",
+        nir="284037511200149",
+        ins_oid=InsOid.TEST_NIR,
+        phone="01 99 00 12 34",
+        email="jeanne.lefevre@exemple.test",
+        address="12 rue des Écoles, 75005 Paris",
     )
     values.update(overrides)
     return IdentityData(**values)  # type: ignore[arg-type]
@@ -123,9 +159,11 @@ def build_cast() -> Cast:
     damien = make_member(a, "damien@a.test", "Damien", "Delmas", Role.PRACTITIONER, next(rpps))
     ernest = make_member(a, "ernest@a.test", "Ernest", "Estève", Role.ADMIN)
     patient = do_create_patient(as_system(a, "test-setup"), identity())
-    do_add_care_relationship(as_system(a, "test-setup"), patient, alice,
-                             kind=CareRelationshipKind.TREATING)
-    do_add_care_relationship(as_system(a, "test-setup"), patient, damien,
-                             kind=CareRelationshipKind.CARE_TEAM)
+    do_add_care_relationship(
+        as_system(a, "test-setup"), patient, alice, kind=CareRelationshipKind.TREATING
+    )
+    do_add_care_relationship(
+        as_system(a, "test-setup"), patient, damien, kind=CareRelationshipKind.CARE_TEAM
+    )
     do_end_membership(damien, reason="départ", source=SETUP)
     return Cast(a, b, alice, bob, carla, denise, damien, ernest, patient)

@@ -32,8 +32,12 @@ def do_create_user(
         user = User.objects.create_user(email, first_name=first_name, last_name=last_name)
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
         record_event(
-            source, AuditEventType.USER_CREATED, action=AuditAction.CREATE,
-            entity_type="User", entity_id=str(user.pk), detail={"email": user.email},
+            source,
+            AuditEventType.USER_CREATED,
+            action=AuditAction.CREATE,
+            entity_type="User",
+            entity_id=str(user.pk),
+            detail={"email": user.email},
         )
     return user
 
@@ -74,8 +78,11 @@ def do_revoke_sessions(
         )
         if revoked:
             record_event(
-                source, AuditEventType.SESSION_REVOKED, action=AuditAction.EXECUTE,
-                entity_type="User", entity_id=str(user.pk),
+                source,
+                AuditEventType.SESSION_REVOKED,
+                action=AuditAction.EXECUTE,
+                entity_type="User",
+                entity_id=str(user.pk),
                 detail={"sessions": len(revoked), "reason": reason[:100]},
             )
     return len(revoked)
@@ -97,8 +104,12 @@ def do_revoke_session(user: User, session_id: uuid.UUID, *, source: AuditSource)
         tracked.revoked_reason = "revoked by user"
         tracked.save(update_fields=["revoked_at", "revoked_reason"])
         record_event(
-            source, AuditEventType.SESSION_REVOKED, action=AuditAction.EXECUTE,
-            entity_type="User", entity_id=str(user.pk), detail={"sessions": 1},
+            source,
+            AuditEventType.SESSION_REVOKED,
+            action=AuditAction.EXECUTE,
+            entity_type="User",
+            entity_id=str(user.pk),
+            detail={"sessions": 1},
         )
     return True
 
@@ -111,8 +122,12 @@ def do_deactivate_user(user: User, *, reason: str, source: AuditSource) -> None:
         user.deactivation_reason = reason[:200]
         user.save(update_fields=["is_active", "deactivated_at", "deactivation_reason"])
         record_event(
-            source, AuditEventType.ACCOUNT_DEACTIVATED, action=AuditAction.UPDATE,
-            entity_type="User", entity_id=str(user.pk), detail={"reason": reason[:200]},
+            source,
+            AuditEventType.ACCOUNT_DEACTIVATED,
+            action=AuditAction.UPDATE,
+            entity_type="User",
+            entity_id=str(user.pk),
+            detail={"reason": reason[:200]},
         )
         do_revoke_sessions(user, reason=reason, source=source)
 
@@ -130,8 +145,11 @@ def do_reactivate_user(user: User, *, source: AuditSource) -> str:
         user.save()
         Authenticator.objects.filter(user=user).delete()
         record_event(
-            source, AuditEventType.ACCOUNT_REACTIVATED, action=AuditAction.UPDATE,
-            entity_type="User", entity_id=str(user.pk),
+            source,
+            AuditEventType.ACCOUNT_REACTIVATED,
+            action=AuditAction.UPDATE,
+            entity_type="User",
+            entity_id=str(user.pk),
         )
     return enrolment_path(user)
 
@@ -145,8 +163,11 @@ def do_disable_dormant_accounts(
     dormant = list(
         User.objects.filter(is_active=True, is_superuser=False)
         .filter(last_seen_at__lt=limit)
-        .union(User.objects.filter(is_active=True, is_superuser=False,
-                                   last_seen_at=None, date_joined__lt=limit))
+        .union(
+            User.objects.filter(
+                is_active=True, is_superuser=False, last_seen_at=None, date_joined__lt=limit
+            )
+        )
     )
     for user in dormant:
         do_deactivate_user(

@@ -21,6 +21,7 @@ def session_passed_mfa(request: HttpRequest) -> bool:
     if tracked is None:
         return False
     factors = Authenticator.objects.filter(user=user).exclude(
-        type=Authenticator.Type.RECOVERY_CODES)
+        type=Authenticator.Type.RECOVERY_CODES
+    )
     first = factors.order_by("created_at").values_list("created_at", flat=True).first()
     return first is not None and first >= tracked.created_at

@@ -41,8 +41,12 @@ class SessionGuardMiddleware:
         new_device = getattr(request, "hygie_new_device_id", None)
         if new_device:
             response.set_cookie(
-                DEVICE_COOKIE, new_device, max_age=400 * 24 * 3600, httponly=True,
-                secure=settings.HTTPS, samesite="Lax",
+                DEVICE_COOKIE,
+                new_device,
+                max_age=400 * 24 * 3600,
+                httponly=True,
+                secure=settings.HTTPS,
+                samesite="Lax",
             )
         return response
 

@@ -39,8 +39,11 @@ class FrenchCommonPasswordValidator:
     def validate(self, password: str, user: Any = None) -> None:
         core = _fold(password).strip("0123456789!?.*_-@#$%&+= ")
         common = CommonPasswordValidator().passwords
-        if (_fold(password) in french_words() or core in french_words()
-                or password.lower().strip() in common):
+        if (
+            _fold(password) in french_words()
+            or core in french_words()
+            or password.lower().strip() in common
+        ):
             raise ValidationError(
                 _("Ce mot de passe est trop courant."), code="password_too_common"
             )
@@ -63,8 +66,9 @@ class StrengthValidator:
         if user is not None:
             # The person's own names, accent-free and word by word: "jeanne",
             # "lefevre" from Jeanne Lefèvre <jeanne.lefevre@…>.
-            raw = " ".join(str(getattr(user, f, "") or "")
-                           for f in ("email", "first_name", "last_name"))
+            raw = " ".join(
+                str(getattr(user, f, "") or "") for f in ("email", "first_name", "last_name")
+            )
             inputs += [w for w in re.split(r"[^a-z0-9]+", _fold(raw)) if len(w) > 2]
         inputs += sorted(french_words())
         # zxcvbn is slow on very long inputs; the cut keeps it bounded and long
@@ -72,8 +76,10 @@ class StrengthValidator:
         result = zxcvbn(password[:100], user_inputs=[i for i in inputs if i])
         if result["score"] < self.min_score:
             raise ValidationError(
-                _("Ce mot de passe est trop facile à deviner. Allongez-le, par exemple "
-                  "avec plusieurs mots sans lien entre eux."),
+                _(
+                    "Ce mot de passe est trop facile à deviner. Allongez-le, par exemple "
+                    "avec plusieurs mots sans lien entre eux."
+                ),
                 code="password_too_weak",
             )
 

@@ -40,8 +40,11 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
             request.session.save()
         session_key = str(request.session.session_key)
         UserSession.objects.create(
-            user=user, session_key=session_key, device_id=device_id,
-            ip_address=client_address(request), user_agent=user_agent(request),
+            user=user,
+            session_key=session_key,
+            device_id=device_id,
+            ip_address=client_address(request),
+            user_agent=user_agent(request),
             last_seen_at=now,
         )
         has_devices = KnownDevice.objects.filter(user=user).exists()
@@ -49,26 +52,37 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
             user=user, device_id=device_id, defaults={"user_agent": user_agent(request)}
         )
         User.objects.filter(pk=user.pk).update(last_seen_at=now)
-        record_event(audit_source(request), AuditEventType.LOGIN_SUCCESS,
-                     action=AuditAction.EXECUTE, entity_type="User", entity_id=str(user.pk))
+        record_event(
+            audit_source(request),
+            AuditEventType.LOGIN_SUCCESS,
+            action=AuditAction.EXECUTE,
+            entity_type="User",
+            entity_id=str(user.pk),
+        )
     if new_device and has_devices:
         _notify(request, user, "account/email/hygie_new_device")
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                    **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     if request is None:
         return
     # The label is what was typed, known account or not: the log must show an
     # attacker spraying addresses; the answer to the attacker stays the same.
     attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
     source = AuditSource.for_request(request, practice_id=None, user_label=attempted)
-    record_event(source, AuditEventType.LOGIN_FAILURE, action=AuditAction.EXECUTE,
-                 outcome=AuditOutcome.MINOR_FAILURE)
+    record_event(
+        source,
+        AuditEventType.LOGIN_FAILURE,
+        action=AuditAction.EXECUTE,
+        outcome=AuditOutcome.MINOR_FAILURE,
+    )
 
 
-def on_logged_out(sender: Any, request: HttpRequest | None, user: User | None,
-                  **kwargs: Any) -> None:
+def on_logged_out(
+    sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
     if request is None or user is None:
         return
     key = request.session.session_key
@@ -76,57 +90,89 @@ def on_logged_out(sender: Any, request: HttpRequest | None, user: User | None,
         UserSession.objects.filter(session_key=key, revoked_at=None).update(
             revoked_at=clock.now(), revoked_reason="logout"
         )
-    record_event(audit_source(request), AuditEventType.LOGOUT, action=AuditAction.EXECUTE,
-                 entity_type="User", entity_id=str(user.pk))
+    record_event(
+        audit_source(request),
+        AuditEventType.LOGOUT,
+        action=AuditAction.EXECUTE,
+        entity_type="User",
+        entity_id=str(user.pk),
+    )
 
 
 def on_mfa_failed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     # The user is not logged in yet (second step pending): name them explicitly.
-    source = replace(AuditSource.for_request(request, practice_id=None, user_label=user.email),
-                     user_id=user.pk)
-    record_event(source, AuditEventType.MFA_FAILURE, action=AuditAction.EXECUTE,
-                 outcome=AuditOutcome.MINOR_FAILURE, entity_type="User", entity_id=str(user.pk))
+    source = replace(
+        AuditSource.for_request(request, practice_id=None, user_label=user.email), user_id=user.pk
+    )
+    record_event(
+        source,
+        AuditEventType.MFA_FAILURE,
+        action=AuditAction.EXECUTE,
+        outcome=AuditOutcome.MINOR_FAILURE,
+        entity_type="User",
+        entity_id=str(user.pk),
+    )
     # Someone knows the password: the user must hear about it now.
     _notify(request, user, "account/email/hygie_mfa_failed")
 
 
 def on_mfa_used(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_event(audit_source(request), AuditEventType.MFA_SUCCESS, action=AuditAction.EXECUTE,
-                 entity_type="User", entity_id=str(user.pk))
+    record_event(
+        audit_source(request),
+        AuditEventType.MFA_SUCCESS,
+        action=AuditAction.EXECUTE,
+        entity_type="User",
+        entity_id=str(user.pk),
+    )
 
 
-def on_authenticator_added(sender: Any, request: HttpRequest, user: User,
-                           **kwargs: Any) -> None:
+def on_authenticator_added(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     authenticator = kwargs.get("authenticator")
-    record_event(audit_source(request), AuditEventType.MFA_ENROLLED, action=AuditAction.CREATE,
-                 entity_type="User", entity_id=str(user.pk),
-                 detail={"type": getattr(authenticator, "type", "")})
+    record_event(
+        audit_source(request),
+        AuditEventType.MFA_ENROLLED,
+        action=AuditAction.CREATE,
+        entity_type="User",
+        entity_id=str(user.pk),
+        detail={"type": getattr(authenticator, "type", "")},
+    )
 
 
-def on_authenticator_removed(sender: Any, request: HttpRequest, user: User,
-                             **kwargs: Any) -> None:
+def on_authenticator_removed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     authenticator = kwargs.get("authenticator")
-    record_event(audit_source(request), AuditEventType.MFA_REMOVED, action=AuditAction.DELETE,
-                 entity_type="User", entity_id=str(user.pk),
-                 detail={"type": getattr(authenticator, "type", "")})
+    record_event(
+        audit_source(request),
+        AuditEventType.MFA_REMOVED,
+        action=AuditAction.DELETE,
+        entity_type="User",
+        entity_id=str(user.pk),
+        detail={"type": getattr(authenticator, "type", "")},
+    )
 
 
 def on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    record_event(audit_source(request), AuditEventType.PASSWORD_CHANGED,
-                 action=AuditAction.UPDATE, entity_type="User", entity_id=str(user.pk))
+    record_event(
+        audit_source(request),
+        AuditEventType.PASSWORD_CHANGED,
+        action=AuditAction.UPDATE,
+        entity_type="User",
+        entity_id=str(user.pk),
+    )
 
 
 def _notify(request: HttpRequest, user: User, template_prefix: str) -> None:
     # allauth reads the request from its own context, set only inside its views.
-    context = {"timestamp": clock.now(), "ip": client_address(request) or "?",
-               "user_agent": user_agent(request)}
+    context = {
+        "timestamp": clock.now(),
+        "ip": client_address(request) or "?",
+        "user_agent": user_agent(request),
+    }
     try:
         with request_context(request):
             get_adapter(request).send_mail(template_prefix, user.email, context)
     except Exception:
         # A mail server being down must not block a login; it must be seen, though.
-        logger.exception("security notification %s to user %s failed", template_prefix,
-                         user.pk)
+        logger.exception("security notification %s to user %s failed", template_prefix, user.pk)
 
 
 def connect() -> None:
@@ -136,7 +182,6 @@ def connect() -> None:
     mfa_signals.authentication_failed.connect(on_mfa_failed, dispatch_uid="hygie_mfa_failed")
     mfa_signals.authenticator_used.connect(on_mfa_used, dispatch_uid="hygie_mfa_used")
     mfa_signals.authenticator_added.connect(on_authenticator_added, dispatch_uid="hygie_mfa_add")
-    mfa_signals.authenticator_removed.connect(on_authenticator_removed,
-                                              dispatch_uid="hygie_mfa_rm")
+    mfa_signals.authenticator_removed.connect(on_authenticator_removed, dispatch_uid="hygie_mfa_rm")
     account_signals.password_changed.connect(on_password_changed, dispatch_uid="hygie_pw")
     account_signals.password_reset.connect(on_password_changed, dispatch_uid="hygie_pw_reset")

@@ -31,10 +31,15 @@ def security(request: HttpRequest) -> HttpResponse:
     sessions = UserSession.objects.filter(user=user, revoked_at=None).order_by("-last_seen_at")
     current = getattr(request, "tracked_session", None)
     factors = Authenticator.objects.filter(user=user).order_by("type")
-    return render(request, "accounts/security.html", {
-        "sessions": sessions, "current_id": current.pk if current else None,
-        "factors": factors,
-    })
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "sessions": sessions,
+            "current_id": current.pk if current else None,
+            "factors": factors,
+        },
+    )
 
 
 @login_required

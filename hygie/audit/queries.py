@@ -77,8 +77,9 @@ def patient_access_history(practice_id: UUID, patient_id: UUID) -> list[AccessRe
     events = (
         events_for_practice(practice_id, patient_id=patient_id, outcome=AuditOutcome.SUCCESS)
         .filter(user_id__isnull=False, event_type__in=PATIENT_DATA_EVENT_TYPES)
-        .only("recorded_at", "user_label", "action", "purpose", "reason", "chain",
-              "practice_id")
+        .only("recorded_at", "user_label", "action", "purpose", "reason", "chain", "practice_id")
     )
-    return [AccessRecord(e.recorded_at, e.user_label, e.action, e.purpose, reason_text(e))
-            for e in events]
+    return [
+        AccessRecord(e.recorded_at, e.user_label, e.action, e.purpose, reason_text(e))
+        for e in events
+    ]

@@ -117,8 +117,9 @@ def _wait_for_version_caches(tenant: uuid.UUID) -> None:
     (keys.active_version): start only once every cache has expired, so that rows
     they wrote meanwhile are re-encrypted too."""
     rotated_at = (
-        DataKey.objects.filter(tenant_id=tenant, purpose=DataKey.Purpose.DATA,
-                               status=DataKey.Status.ACTIVE)
+        DataKey.objects.filter(
+            tenant_id=tenant, purpose=DataKey.Purpose.DATA, status=DataKey.Status.ACTIVE
+        )
         .values_list("created_at", flat=True)
         .first()
     )

@@ -36,5 +36,5 @@ def open_text(tenant_id: TenantId | None, aad: bytes, sealed: str) -> str:
     if not sealed.startswith(PREFIX):
         raise DecryptionError("value is not sealed")
     tenant = PLATFORM_TENANT if tenant_id is None else tenant_id
-    blob = base64.b64decode(sealed[len(PREFIX):], validate=True)
+    blob = base64.b64decode(sealed[len(PREFIX) :], validate=True)
     return decrypt(tenant, aad, blob).decode("utf-8")

@@ -47,15 +47,17 @@ def _parse(patient_id: object) -> uuid.UUID | None:
         return None
 
 
-def decision_for(actor: Actor, patient: Patient, scope: Scope,
-                 at: dt.datetime | None = None) -> Decision:
+def decision_for(
+    actor: Actor, patient: Patient, scope: Scope, at: dt.datetime | None = None
+) -> Decision:
     """The policy's answer, without auditing: for choosing what to display."""
     at = at or clock.now()
     user_id = actor.user.pk if actor.user else None
     same = patient.practice_id == actor.practice.pk
     clinical = same and user_id is not None and scope == Scope.CLINICAL and actor.is_practitioner
     has_relationship = bool(
-        clinical and user_id and queries.has_care_relationship(patient.pk, user_id, at))
+        clinical and user_id and queries.has_care_relationship(patient.pk, user_id, at)
+    )
     facts = Facts(
         same_practice=same,
         current_member=_is_current_member(actor),
@@ -65,7 +67,9 @@ def decision_for(actor: Actor, patient: Patient, scope: Scope,
         has_care_relationship=has_relationship,
         # Only looked up when it could matter: a relationship already grants access.
         has_break_glass=bool(
-            clinical and user_id and not has_relationship
+            clinical
+            and user_id
+            and not has_relationship
             and queries.active_break_glass(patient.pk, user_id, at) is not None
         ),
     )
@@ -90,19 +94,22 @@ def _purpose(actor: Actor, decision: Decision) -> str:
     return PurposeOfUse.TREAT
 
 
-def _deny(actor: Actor, requested: str, patient: Patient | None, scope: Scope,
-          basis: Basis) -> None:
+def _deny(
+    actor: Actor, requested: str, patient: Patient | None, scope: Scope, basis: Basis
+) -> None:
     record_event(
-        actor.source, AuditEventType.ACCESS_DENIED, action=AuditAction.READ,
+        actor.source,
+        AuditEventType.ACCESS_DENIED,
+        action=AuditAction.READ,
         outcome=AuditOutcome.MINOR_FAILURE,
         patient_id=patient.pk if patient is not None else None,
-        entity_type="Patient", entity_id=requested,
+        entity_type="Patient",
+        entity_id=requested,
         detail={"scope": str(scope), "basis": basis.value},
     )
 
 
-def access_patient(actor: Actor, patient_id: object, *,
-                   scope: Scope = Scope.IDENTITY) -> Patient:
+def access_patient(actor: Actor, patient_id: object, *, scope: Scope = Scope.IDENTITY) -> Patient:
     """The patient, if `actor` may read `scope` of them; the read is audited.
 
     Raises PatientNotFound (absent, other practice, no role, objection) or, for a
@@ -110,8 +117,10 @@ def access_patient(actor: Actor, patient_id: object, *,
     parsed = _parse(patient_id)
     patient = (
         Patient.objects.select_related("treating_practitioner__user")
-        .filter(pk=parsed, practice_id=actor.practice.pk).first()
-        if parsed else None
+        .filter(pk=parsed, practice_id=actor.practice.pk)
+        .first()
+        if parsed
+        else None
     )
     if patient is None:
         _deny(actor, str(patient_id)[:64], None, scope, Basis.OTHER_PRACTICE)
@@ -129,9 +138,15 @@ def access_patient(actor: Actor, patient_id: object, *,
         grant = queries.active_break_glass(patient.pk, actor.user.pk, clock.now())
         reason = grant.reason if grant is not None else ""
     record_event(
-        actor.source, event, action=AuditAction.READ, patient_id=patient.pk,
-        entity_type="Patient", entity_id=str(patient.pk), purpose=_purpose(actor, decision),
-        reason=reason, detail={"scope": str(scope), "basis": decision.basis.value},
+        actor.source,
+        event,
+        action=AuditAction.READ,
+        patient_id=patient.pk,
+        entity_type="Patient",
+        entity_id=str(patient.pk),
+        purpose=_purpose(actor, decision),
+        reason=reason,
+        detail={"scope": str(scope), "basis": decision.basis.value},
     )
     return patient
 
@@ -142,21 +157,37 @@ def access_clinical_record(actor: Actor, patient_id: object) -> Patient:
 
 
 def search_patients(
-    actor: Actor, *, name: str = "", birth_date: dt.date | None = None, nir: str = "",
+    actor: Actor,
+    *,
+    name: str = "",
+    birth_date: dt.date | None = None,
+    nir: str = "",
     limit: int = 50,
 ) -> list[Patient]:
     """Patients of the actor's practice matching the criteria, for a list page.
     The search and the ids it showed are audited."""
-    probe = Facts(same_practice=True, current_member=_is_current_member(actor), role=actor.role,
-                  is_system=actor.is_system, restricted=False, has_care_relationship=False,
-                  has_break_glass=False)
+    probe = Facts(
+        same_practice=True,
+        current_member=_is_current_member(actor),
+        role=actor.role,
+        is_system=actor.is_system,
+        restricted=False,
+        has_care_relationship=False,
+        has_break_glass=False,
+    )
     if not decide(probe, Scope.IDENTITY).allowed:
-        record_event(actor.source, AuditEventType.ACCESS_DENIED, action=AuditAction.READ,
-                     outcome=AuditOutcome.MINOR_FAILURE, entity_type="Patient",
-                     detail={"search": True})
+        record_event(
+            actor.source,
+            AuditEventType.ACCESS_DENIED,
+            action=AuditAction.READ,
+            outcome=AuditOutcome.MINOR_FAILURE,
+            entity_type="Patient",
+            detail={"search": True},
+        )
         raise PermissionDenied
-    ids = queries.search_patient_ids(actor.practice.pk, name=name, birth_date=birth_date,
-                                     nir=nir, limit=limit + 10)
+    ids = queries.search_patient_ids(
+        actor.practice.pk, name=name, birth_date=birth_date, nir=nir, limit=limit + 10
+    )
     patients = list(Patient.objects.filter(pk__in=ids))
     if actor.user is not None:
         restricted = set(
@@ -168,18 +199,25 @@ def search_patients(
     patients.sort(key=lambda p: (p.display_family_name, p.display_given_name))
     patients = patients[:limit]
     record_event(
-        actor.source, AuditEventType.PATIENT_SEARCH, action=AuditAction.READ,
-        entity_type="Patient", purpose=PurposeOfUse.PATADMIN if actor.is_assistant
-        else PurposeOfUse.TREAT,
-        detail={"count": len(patients), "results": [str(p.pk) for p in patients],
-                "criteria": sorted(k for k, v in {"name": name, "birth_date": birth_date,
-                                                  "nir": nir}.items() if v)},
+        actor.source,
+        AuditEventType.PATIENT_SEARCH,
+        action=AuditAction.READ,
+        entity_type="Patient",
+        purpose=PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT,
+        detail={
+            "count": len(patients),
+            "results": [str(p.pk) for p in patients],
+            "criteria": sorted(
+                k for k, v in {"name": name, "birth_date": birth_date, "nir": nir}.items() if v
+            ),
+        },
     )
     return patients
 
 
-def find_likely_duplicates(actor: Actor, *, birth_date: dt.date, family_names: list[str],
-                           given_names: str, nir: str = "") -> list[Patient]:
+def find_likely_duplicates(
+    actor: Actor, *, birth_date: dt.date, family_names: list[str], given_names: str, nir: str = ""
+) -> list[Patient]:
     """Patients of the practice who may be the same person as the one about to be
     created: same INS matricule, or same birth date with a similar name. Shown to the
     user before saving; the lookup is audited like a search."""
@@ -195,16 +233,27 @@ def find_likely_duplicates(actor: Actor, *, birth_date: dt.date, family_names: l
     nir_matches = set(queries.search_patient_ids(actor.practice.pk, nir=nir)) if nir else set()
     found = []
     for patient in Patient.objects.filter(pk__in=ids):
-        families = {normalize_name(patient.birth_family_name),
-                    normalize_name(patient.used_family_name or "")}
+        families = {
+            normalize_name(patient.birth_family_name),
+            normalize_name(patient.used_family_name or ""),
+        }
         givens = set(normalize_name(patient.birth_given_names).split())
         givens |= set(normalize_name(patient.used_given_name or "").split())
         same_family = bool(wanted_family & families) or any(
-            f[:4] == g[:4] for f in wanted_family for g in families if len(f) >= 4 and g)
+            f[:4] == g[:4] for f in wanted_family for g in families if len(f) >= 4 and g
+        )
         if patient.pk in nir_matches or (same_family or bool(wanted_given & givens)):
             found.append(patient)
-    record_event(actor.source, AuditEventType.PATIENT_SEARCH, action=AuditAction.READ,
-                 entity_type="Patient", purpose=PurposeOfUse.PATADMIN,
-                 detail={"count": len(found), "results": [str(p.pk) for p in found],
-                         "criteria": ["duplicates"]})
+    record_event(
+        actor.source,
+        AuditEventType.PATIENT_SEARCH,
+        action=AuditAction.READ,
+        entity_type="Patient",
+        purpose=PurposeOfUse.PATADMIN,
+        detail={
+            "count": len(found),
+            "results": [str(p.pk) for p in found],
+            "criteria": ["duplicates"],
+        },
+    )
     return found

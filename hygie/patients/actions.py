@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from hygie.accounts.models import User
 from hygie.audit.actions import record_event
@@ -30,8 +31,22 @@ from .identity import identity_status, is_high_trust
 from .models import AccessRestriction, BreakGlass, CareRelationship, Patient, PatientNameToken
 from .policy import Basis
 
-STRICT_TRAITS = ("birth_family_name", "birth_given_names", "birth_date", "sex",
-                 "birthplace_insee", "nir", "ins_oid")
+STRICT_TRAITS = (
+    "birth_family_name",
+    "birth_given_names",
+    "birth_date",
+    "sex",
+    "birthplace_insee",
+    "nir",
+    "ins_oid",
+)
+
+
+LOW_TRUST_DOCUMENT = _lazy(
+    "Ce document n'est pas à haut niveau de confiance : il ne permet pas de valider "
+    "l'identité (carte d'identité, passeport ou titre de séjour ; acte de naissance "
+    "ou livret de famille pour un mineur)."
+)
 
 
 class PracticeReadOnly(PermissionDenied):
@@ -53,11 +68,16 @@ def _index(patient: Patient) -> None:
 
 def _name_tokens(patient: Patient) -> list[PatientNameToken]:
     tokens = name_prefix_tokens(
-        patient.practice_id, patient.birth_family_name, patient.birth_given_names,
-        patient.used_family_name or "", patient.used_given_name or "",
+        patient.practice_id,
+        patient.birth_family_name,
+        patient.birth_given_names,
+        patient.used_family_name or "",
+        patient.used_given_name or "",
     )
-    return [PatientNameToken(practice_id=patient.practice_id, patient=patient, token=t)
-            for t in sorted(tokens)]
+    return [
+        PatientNameToken(practice_id=patient.practice_id, patient=patient, token=t)
+        for t in sorted(tokens)
+    ]
 
 
 def build_patient(actor: Actor, data: IdentityData) -> tuple[Patient, list[PatientNameToken]]:
@@ -69,8 +89,15 @@ def build_patient(actor: Actor, data: IdentityData) -> tuple[Patient, list[Patie
     return patient, _name_tokens(patient)
 
 
-_NULLABLE = {"birthplace_insee", "used_family_name", "used_given_name", "nir", "phone",
-             "email", "address"}
+_NULLABLE = {
+    "birthplace_insee",
+    "used_family_name",
+    "used_given_name",
+    "nir",
+    "phone",
+    "email",
+    "address",
+}
 
 
 def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
@@ -80,14 +107,24 @@ def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
     data = check_identity(data, clock.today())
     with transaction.atomic():
         patient, tokens = build_patient(actor, data)
-        if data.nir and Patient.objects.filter(practice=actor.practice,
-                                               nir_index=patient.nir_index).exists():
+        if (
+            data.nir
+            and Patient.objects.filter(
+                practice=actor.practice, nir_index=patient.nir_index
+            ).exists()
+        ):
             raise ValidationError({"nir": [_("Un patient du cabinet porte déjà ce NIR.")]})
         patient.save()
         PatientNameToken.objects.bulk_create(tokens)
-        record_event(actor.source, AuditEventType.PATIENT_CREATED, action=AuditAction.CREATE,
-                     patient_id=patient.pk, entity_type="Patient", entity_id=str(patient.pk),
-                     purpose=PurposeOfUse.PATADMIN)
+        record_event(
+            actor.source,
+            AuditEventType.PATIENT_CREATED,
+            action=AuditAction.CREATE,
+            patient_id=patient.pk,
+            entity_type="Patient",
+            entity_id=str(patient.pk),
+            purpose=PurposeOfUse.PATADMIN,
+        )
         if actor.user is not None and actor.is_practitioner:
             _add_care_relationship(actor, patient, actor.user, CareRelationshipKind.CARE_TEAM)
     return patient
@@ -99,8 +136,7 @@ def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Pat
     check_can_write_identity(actor)
     data = check_identity(data, clock.today())
     with transaction.atomic():
-        changed = [f for f, v in asdict(data).items()
-                   if (getattr(patient, f) or "") != (v or "")]
+        changed = [f for f, v in asdict(data).items() if (getattr(patient, f) or "") != (v or "")]
         if not changed:
             return patient
         for field in changed:
@@ -108,8 +144,11 @@ def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Pat
             setattr(patient, field, value or (None if field in _NULLABLE else value))
         if "nir" in changed and data.nir:
             index = queries.nir_index(patient.practice_id, data.nir)
-            if Patient.objects.filter(practice_id=patient.practice_id, nir_index=index
-                                      ).exclude(pk=patient.pk).exists():
+            if (
+                Patient.objects.filter(practice_id=patient.practice_id, nir_index=index)
+                .exclude(pk=patient.pk)
+                .exists()
+            ):
                 raise ValidationError({"nir": [_("Un patient du cabinet porte déjà ce NIR.")]})
         reset = [f for f in changed if f in STRICT_TRAITS]
         if reset:
@@ -122,24 +161,27 @@ def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Pat
         patient.save()
         PatientNameToken.objects.filter(patient=patient).delete()
         PatientNameToken.objects.bulk_create(_name_tokens(patient))
-        record_event(actor.source, AuditEventType.PATIENT_UPDATED, action=AuditAction.UPDATE,
-                     patient_id=patient.pk, entity_type="Patient", entity_id=str(patient.pk),
-                     purpose=PurposeOfUse.PATADMIN,
-                     detail={"fields": changed, "identity_reset": bool(reset)})
+        record_event(
+            actor.source,
+            AuditEventType.PATIENT_UPDATED,
+            action=AuditAction.UPDATE,
+            patient_id=patient.pk,
+            entity_type="Patient",
+            entity_id=str(patient.pk),
+            purpose=PurposeOfUse.PATADMIN,
+            detail={"fields": changed, "identity_reset": bool(reset)},
+        )
     return patient
 
 
-def do_record_identity_check(actor: Actor, patient: Patient, *, document: str = "",
-                             ins_retrieved: bool = False) -> Patient:
+def do_record_identity_check(
+    actor: Actor, patient: Patient, *, document: str = "", ins_retrieved: bool = False
+) -> Patient:
     """Records a high-trust document check and/or an INS retrieved from the INSi
     service, and recomputes the identity status from them."""
     check_can_write_identity(actor)
-    if document and not is_high_trust(document, birth_date=patient.birth_date,
-                                      today=clock.today()):
-        raise ValidationError({"document": [_(
-            "Ce document n'est pas à haut niveau de confiance : il ne permet pas de valider "
-            "l'identité (carte d'identité, passeport ou titre de séjour ; acte de naissance "
-            "ou livret de famille pour un mineur).")]})
+    if document and not is_high_trust(document, birth_date=patient.birth_date, today=clock.today()):
+        raise ValidationError({"document": [LOW_TRUST_DOCUMENT]})
     if ins_retrieved and not patient.nir:
         raise ValidationError({"ins": [_("Saisissez d'abord le matricule INS récupéré.")]})
     if not document and not ins_retrieved:
@@ -157,29 +199,58 @@ def do_record_identity_check(actor: Actor, patient: Patient, *, document: str = 
             document_checked=bool(patient.identity_document),
         )
         patient.save()
-        record_event(actor.source, AuditEventType.IDENTITY_VERIFIED, action=AuditAction.UPDATE,
-                     patient_id=patient.pk, entity_type="Patient", entity_id=str(patient.pk),
-                     purpose=PurposeOfUse.PATADMIN,
-                     detail={"document": document, "ins_retrieved": ins_retrieved,
-                             "status": patient.identity_status})
+        record_event(
+            actor.source,
+            AuditEventType.IDENTITY_VERIFIED,
+            action=AuditAction.UPDATE,
+            patient_id=patient.pk,
+            entity_type="Patient",
+            entity_id=str(patient.pk),
+            purpose=PurposeOfUse.PATADMIN,
+            detail={
+                "document": document,
+                "ins_retrieved": ins_retrieved,
+                "status": patient.identity_status,
+            },
+        )
     return patient
 
 
-def _add_care_relationship(actor: Actor, patient: Patient, practitioner: User, kind: str,
-                           ends_at: dt.datetime | None = None) -> CareRelationship:
+def _add_care_relationship(
+    actor: Actor,
+    patient: Patient,
+    practitioner: User,
+    kind: str,
+    ends_at: dt.datetime | None = None,
+) -> CareRelationship:
     relationship = CareRelationship.objects.create(
-        practice=actor.practice, patient=patient, practitioner=practitioner, kind=kind,
-        starts_at=clock.now(), ends_at=ends_at,
+        practice=actor.practice,
+        patient=patient,
+        practitioner=practitioner,
+        kind=kind,
+        starts_at=clock.now(),
+        ends_at=ends_at,
     )
-    record_event(actor.source, AuditEventType.CARE_RELATIONSHIP_CHANGED,
-                 action=AuditAction.CREATE, patient_id=patient.pk,
-                 entity_type="CareTeam", entity_id=str(relationship.pk),
-                 detail={"practitioner": str(practitioner.pk), "kind": kind})
+    record_event(
+        actor.source,
+        AuditEventType.CARE_RELATIONSHIP_CHANGED,
+        action=AuditAction.CREATE,
+        patient_id=patient.pk,
+        entity_type="CareTeam",
+        entity_id=str(relationship.pk),
+        detail={"practitioner": str(practitioner.pk), "kind": kind},
+    )
     return relationship
 
 
-def do_add_care_relationship(actor: Actor, patient: Patient, membership: Membership, *,
-                             kind: str, ends_at: dt.datetime | None = None) -> CareRelationship:
+def do_add_care_relationship(
+    actor: Actor,
+    patient: Patient,
+    membership: Membership,
+    *,
+    kind: str,
+    ends_at: dt.datetime | None = None,
+) -> CareRelationship:
     """Gives a practitioner of the practice a care relationship with the patient.
     Encounters and appointments (later capabilities) call it with kind=encounter."""
     check_can_write_identity(actor)
@@ -213,44 +284,73 @@ def do_break_glass(actor: Actor, patient: Patient, reason: str) -> BreakGlass:
     now = clock.now()
     with transaction.atomic():
         grant = BreakGlass.objects.create(
-            practice=actor.practice, patient=patient, user=actor.user, reason=reason,
+            practice=actor.practice,
+            patient=patient,
+            user=actor.user,
+            reason=reason,
             expires_at=now + dt.timedelta(days=settings.BREAK_GLASS_DAYS),
         )
-        record_event(actor.source, AuditEventType.BREAK_GLASS, action=AuditAction.EXECUTE,
-                     patient_id=patient.pk, entity_type="Patient", entity_id=str(patient.pk),
-                     purpose=PurposeOfUse.ETREAT, reason=reason,
-                     detail={"expires_at": grant.expires_at.isoformat()})
+        record_event(
+            actor.source,
+            AuditEventType.BREAK_GLASS,
+            action=AuditAction.EXECUTE,
+            patient_id=patient.pk,
+            entity_type="Patient",
+            entity_id=str(patient.pk),
+            purpose=PurposeOfUse.ETREAT,
+            reason=reason,
+            detail={"expires_at": grant.expires_at.isoformat()},
+        )
     recipients = [u.email for u in admins_of(actor.practice, clock.today())]
     if recipients:
         send_mail(
             _("Hygie : accès d'urgence à un dossier"),
-            _("%(who)s a ouvert en urgence (« bris de glace ») le dossier d'un patient "
-              "sans relation de soins, le %(when)s.\nMotif : %(reason)s\n\nConsultez le journal "
-              "d'audit du cabinet pour le détail.") % {
-                "who": actor.user.display_name, "when": now.strftime("%d/%m/%Y %H:%M"),
-                "reason": reason},
-            None, recipients,
+            _(
+                "%(who)s a ouvert en urgence (« bris de glace ») le dossier d'un patient "
+                "sans relation de soins, le %(when)s.\nMotif : %(reason)s\n\nConsultez le journal "
+                "d'audit du cabinet pour le détail."
+            )
+            % {
+                "who": actor.user.display_name,
+                "when": now.strftime("%d/%m/%Y %H:%M"),
+                "reason": reason,
+            },
+            None,
+            recipients,
         )
     return grant
 
 
-def do_restrict_access(actor: Actor, patient: Patient, user: User, reason: str
-                       ) -> AccessRestriction:
+def do_restrict_access(
+    actor: Actor, patient: Patient, user: User, reason: str
+) -> AccessRestriction:
     """Records the patient's objection to `user` seeing their record. Practice
     admins only."""
     if not actor.administers:
         raise PermissionDenied
     with transaction.atomic():
         restriction = AccessRestriction.objects.create(
-            practice=actor.practice, patient=patient, user=user, reason=reason)
-        record_event(actor.source, AuditEventType.CARE_RELATIONSHIP_CHANGED,
-                     action=AuditAction.CREATE, patient_id=patient.pk,
-                     entity_type="Consent", entity_id=str(restriction.pk),
-                     detail={"restricted_user": str(user.pk)})
+            practice=actor.practice, patient=patient, user=user, reason=reason
+        )
+        record_event(
+            actor.source,
+            AuditEventType.CARE_RELATIONSHIP_CHANGED,
+            action=AuditAction.CREATE,
+            patient_id=patient.pk,
+            entity_type="Consent",
+            entity_id=str(restriction.pk),
+            detail={"restricted_user": str(user.pk)},
+        )
     return restriction
 
 
 def record_access_history_produced(actor: Actor, patient: Patient) -> None:
-    record_event(actor.source, AuditEventType.PATIENT_ACCESS_HISTORY_PRODUCED,
-                 action=AuditAction.READ, patient_id=patient.pk, entity_type="AuditEvent",
-                 entity_id=str(patient.pk), purpose=PurposeOfUse.PATRQT)
+    record_event(
+        actor.source,
+        AuditEventType.PATIENT_ACCESS_HISTORY_PRODUCED,
+        action=AuditAction.READ,
+        patient_id=patient.pk,
+        entity_type="AuditEvent",
+        entity_id=str(patient.pk),
+        purpose=PurposeOfUse.PATRQT,
+    )

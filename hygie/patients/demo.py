@@ -42,10 +42,20 @@ MALE = (
     "Florian Vincent David Olivier Laurent François Henri Mathis Théo Karim Mehdi Yanis"
 ).split()
 # Birthplaces: Paris arrondissements, large cities, Corsica, and abroad (99xxx).
-PLACES = ("75112 75115 75118 75120 13055 69123 31555 06088 44109 67482 34172 33063 59350 "
-          "35238 2A004 2B033 63113 87085 86194 97411 99134 99127 99350 99352").split()
-STREETS = ("rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "place de la Mairie",
-           "rue des Écoles", "boulevard Pasteur", "allée des Tilleuls", "chemin du Moulin")
+PLACES = (
+    "75112 75115 75118 75120 13055 69123 31555 06088 44109 67482 34172 33063 59350 "
+    "35238 2A004 2B033 63113 87085 86194 97411 99134 99127 99350 99352"
+).split()
+STREETS = (
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "rue Victor Hugo",
+    "place de la Mairie",
+    "rue des Écoles",
+    "boulevard Pasteur",
+    "allée des Tilleuls",
+    "chemin du Moulin",
+)
 
 
 def nir_key(first13: str) -> str:
@@ -54,8 +64,10 @@ def nir_key(first13: str) -> str:
 
 
 def synthetic_nir(sex: str, birth_date: dt.date, place: str, rng: random.Random) -> str:
-    first13 = (f"{1 if sex == Gender.MALE else 2}{birth_date.year % 100:02d}"
-               f"{birth_date.month:02d}{place}{rng.randint(1, 999):03d}")
+    first13 = (
+        f"{1 if sex == Gender.MALE else 2}{birth_date.year % 100:02d}"
+        f"{birth_date.month:02d}{place}{rng.randint(1, 999):03d}"
+    )
     return first13 + nir_key(first13)
 
 
@@ -72,8 +84,12 @@ def synthetic_identity(rng: random.Random, today: dt.date) -> IdentityData:
     place = rng.choice(PLACES)
     with_nir = rng.random() < 0.85
     return IdentityData(
-        birth_family_name=family, birth_given_names=given, birth_date=birth_date, sex=sex,
-        birthplace_insee=place, used_family_name=used_family,
+        birth_family_name=family,
+        birth_given_names=given,
+        birth_date=birth_date,
+        sex=sex,
+        birthplace_insee=place,
+        used_family_name=used_family,
         nir=synthetic_nir(sex, birth_date, place, rng) if with_nir else "",
         ins_oid=InsOid.TEST_NIR if with_nir else "",
         phone=f"01 99 00 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}",

@@ -46,12 +46,19 @@ class IdentityDocument(models.TextChoices):
 
 # High-trust documents (RNIV): they can validate an identity. The birth certificate
 # and family book count only for a minor, with the parent's identity document.
-HIGH_TRUST_DOCUMENTS = frozenset({
-    IdentityDocument.NATIONAL_ID, IdentityDocument.PASSPORT, IdentityDocument.RESIDENCE_PERMIT,
-})
-MINOR_ONLY_DOCUMENTS = frozenset({
-    IdentityDocument.BIRTH_CERTIFICATE, IdentityDocument.FAMILY_BOOK,
-})
+HIGH_TRUST_DOCUMENTS = frozenset(
+    {
+        IdentityDocument.NATIONAL_ID,
+        IdentityDocument.PASSPORT,
+        IdentityDocument.RESIDENCE_PERMIT,
+    }
+)
+MINOR_ONLY_DOCUMENTS = frozenset(
+    {
+        IdentityDocument.BIRTH_CERTIFICATE,
+        IdentityDocument.FAMILY_BOOK,
+    }
+)
 
 
 class CareRelationshipKind(models.TextChoices):

@@ -98,7 +98,16 @@ def check_identity(data: IdentityData, today: dt.date) -> IdentityData:
     if errors:
         raise ValidationError(errors)
     return replace(
-        data, birth_family_name=family, birth_given_names=given, used_family_name=used_family,
-        used_given_name=used_given, birth_date=birth_date, birthplace_insee=birthplace, nir=nir,
-        ins_oid=oid, phone=phone, email=email.lower(), address=address,
+        data,
+        birth_family_name=family,
+        birth_given_names=given,
+        used_family_name=used_family,
+        used_given_name=used_given,
+        birth_date=birth_date,
+        birthplace_insee=birthplace,
+        nir=nir,
+        ins_oid=oid,
+        phone=phone,
+        email=email.lower(),
+        address=address,
     )

@@ -53,16 +53,19 @@ def check_nir_matches_traits(nir: str, *, sex: str, birth_date: dt.date | None) 
         if 1 <= month <= 12 and month != birth_date.month:
             errors.append(_("Le mois de naissance du NIR diffère de la date de naissance."))
     if errors:
-        raise ValidationError([e % {"d": nir[0]} if "%(d)s" in e else e for e in errors],
-                              code="nir_traits")
+        raise ValidationError(
+            [e % {"d": nir[0]} if "%(d)s" in e else e for e in errors], code="nir_traits"
+        )
 
 
 def check_birthplace(value: str) -> str:
     cleaned = (value or "").strip().upper()
     if not INSEE_PLACE.match(cleaned):
         raise ValidationError(
-            _("Le code INSEE du lieu de naissance comporte 5 caractères (ex. 75056, 2A004, "
-              "ou 99xxx pour une naissance à l'étranger)."),
+            _(
+                "Le code INSEE du lieu de naissance comporte 5 caractères (ex. 75056, 2A004, "
+                "ou 99xxx pour une naissance à l'étranger)."
+            ),
             code="birthplace",
         )
     return cleaned
@@ -85,8 +88,11 @@ def is_high_trust(document: str, *, birth_date: dt.date | None, today: dt.date) 
 
 
 def age_on(birth_date: dt.date, today: dt.date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month,
-                                                                        birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def identity_status(*, ins_retrieved: bool, document_checked: bool) -> IdentityStatus:

@@ -45,20 +45,28 @@ class Patient(EncryptedInPractice):
     used_given_name = EncryptedTextField(_("prénom utilisé"), null=True)
     # INS: matricule and its OID.
     nir = EncryptedTextField(_("matricule INS (NIR ou NIA)"), null=True)
-    ins_oid = models.CharField(_("OID du matricule"), max_length=24, choices=InsOid.choices,
-                               blank=True)
+    ins_oid = models.CharField(
+        _("OID du matricule"), max_length=24, choices=InsOid.choices, blank=True
+    )
     ins_retrieved_at = models.DateTimeField(_("INS récupérée le"), null=True, blank=True)
     identity_status = models.CharField(
-        _("statut de l'identité"), max_length=5, choices=IdentityStatus.choices,
+        _("statut de l'identité"),
+        max_length=5,
+        choices=IdentityStatus.choices,
         default=IdentityStatus.PROVISIONAL,
     )
     identity_document = models.CharField(
-        _("pièce d'identité contrôlée"), max_length=24, choices=IdentityDocument.choices,
+        _("pièce d'identité contrôlée"),
+        max_length=24,
+        choices=IdentityDocument.choices,
         blank=True,
     )
     identity_checked_at = models.DateTimeField(null=True, blank=True)
     identity_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     # Contact details.
@@ -66,7 +74,11 @@ class Patient(EncryptedInPractice):
     email = EncryptedTextField(_("e-mail"), null=True)
     address = EncryptedTextField(_("adresse"), null=True)
     treating_practitioner = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("médecin traitant"),
     )
     # Blind indexes: HMACs under the practice's index key.
@@ -80,7 +92,8 @@ class Patient(EncryptedInPractice):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["practice", "nir_index"], condition=models.Q(nir_index__isnull=False),
+                fields=["practice", "nir_index"],
+                condition=models.Q(nir_index__isnull=False),
                 name="patient_nir_unique",
             )
         ]
@@ -121,8 +134,9 @@ class CareRelationship(BaseModel):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="care_relationships"
     )
-    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=12, choices=CareRelationshipKind.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)

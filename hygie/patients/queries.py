@@ -25,8 +25,12 @@ def birth_date_index(practice_id: uuid.UUID, birth_date: dt.date) -> bytes:
 
 
 def search_patient_ids(
-    practice_id: uuid.UUID, *, name: str = "", birth_date: dt.date | None = None,
-    nir: str = "", limit: int = 50,
+    practice_id: uuid.UUID,
+    *,
+    name: str = "",
+    birth_date: dt.date | None = None,
+    nir: str = "",
+    limit: int = 50,
 ) -> list[uuid.UUID]:
     """Ids of the practice's patients matching every criterion given: each word of
     `name` is a prefix of one of their names (accents and case ignored)."""
@@ -51,13 +55,20 @@ def search_patient_ids(
 
 
 def has_care_relationship(patient_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> bool:
-    return CareRelationship.objects.filter(
-        patient_id=patient_id, practitioner_id=user_id, starts_at__lte=at,
-    ).filter(Q(ends_at=None) | Q(ends_at__gt=at)).exists()
+    return (
+        CareRelationship.objects.filter(
+            patient_id=patient_id,
+            practitioner_id=user_id,
+            starts_at__lte=at,
+        )
+        .filter(Q(ends_at=None) | Q(ends_at__gt=at))
+        .exists()
+    )
 
 
-def active_break_glass(patient_id: uuid.UUID, user_id: uuid.UUID,
-                       at: dt.datetime) -> BreakGlass | None:
+def active_break_glass(
+    patient_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime
+) -> BreakGlass | None:
     return (
         BreakGlass.objects.filter(patient_id=patient_id, user_id=user_id, expires_at__gt=at)
         .order_by("-expires_at")

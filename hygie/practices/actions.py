@@ -30,14 +30,22 @@ def do_create_practice(name: str, *, source: AuditSource) -> Practice:
         practice = Practice.objects.create(name=name)
         ensure_tenant_keys(practice.pk)
         record_event(
-            source, AuditEventType.PRACTICE_CREATED, action=AuditAction.CREATE,
-            practice_id=practice.pk, entity_type="Organization", entity_id=str(practice.pk),
+            source,
+            AuditEventType.PRACTICE_CREATED,
+            action=AuditAction.CREATE,
+            practice_id=practice.pk,
+            entity_type="Organization",
+            entity_id=str(practice.pk),
         )
     return practice
 
 
 def do_set_practitioner(
-    user: User, *, rpps: str, profession: str = Profession.MEDECIN, specialty: str = "",
+    user: User,
+    *,
+    rpps: str,
+    profession: str = Profession.MEDECIN,
+    specialty: str = "",
     source: AuditSource,
 ) -> Practitioner:
     rpps = check_rpps(rpps)
@@ -55,9 +63,16 @@ def do_set_practitioner(
 
 
 def do_add_member(
-    practice: Practice, user: User, *, role: str, is_admin: bool = False,
-    start_date: dt.date | None = None, end_date: dt.date | None = None,
-    rpps: str = "", profession: str = Profession.MEDECIN, specialty: str = "",
+    practice: Practice,
+    user: User,
+    *,
+    role: str,
+    is_admin: bool = False,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    rpps: str = "",
+    profession: str = Profession.MEDECIN,
+    specialty: str = "",
     source: AuditSource,
 ) -> Membership:
     """Adds a user to a practice. A practitioner needs a valid RPPS number."""
@@ -73,15 +88,23 @@ def do_add_member(
             if not rpps and not hasattr(user, "practitioner"):
                 raise ValidationError(_("Un professionnel de santé doit avoir un numéro RPPS."))
             if rpps:
-                do_set_practitioner(user, rpps=rpps, profession=profession,
-                                    specialty=specialty, source=source)
+                do_set_practitioner(
+                    user, rpps=rpps, profession=profession, specialty=specialty, source=source
+                )
         membership = Membership.objects.create(
-            practice=practice, user=user, role=role, is_admin=is_admin or role == Role.ADMIN,
-            start_date=start_date, end_date=end_date,
+            practice=practice,
+            user=user,
+            role=role,
+            is_admin=is_admin or role == Role.ADMIN,
+            start_date=start_date,
+            end_date=end_date,
         )
         record_event(
-            source, AuditEventType.MEMBERSHIP_CREATED, action=AuditAction.CREATE,
-            practice_id=practice.pk, entity_type="PractitionerRole",
+            source,
+            AuditEventType.MEMBERSHIP_CREATED,
+            action=AuditAction.CREATE,
+            practice_id=practice.pk,
+            entity_type="PractitionerRole",
             entity_id=str(membership.pk),
             detail={"user": user.email, "role": role, "admin": membership.is_admin},
         )
@@ -101,12 +124,17 @@ def do_end_membership(membership: Membership, *, reason: str, source: AuditSourc
             locked.end_date = clock.today()
         locked.save(update_fields=["ended_at", "ended_reason", "end_date", "updated_at"])
         record_event(
-            source, AuditEventType.MEMBERSHIP_ENDED, action=AuditAction.UPDATE,
-            practice_id=locked.practice_id, entity_type="PractitionerRole",
-            entity_id=str(locked.pk), detail={"user_id": str(locked.user_id), "reason": reason},
+            source,
+            AuditEventType.MEMBERSHIP_ENDED,
+            action=AuditAction.UPDATE,
+            practice_id=locked.practice_id,
+            entity_type="PractitionerRole",
+            entity_id=str(locked.pk),
+            detail={"user_id": str(locked.user_id), "reason": reason},
         )
-        do_revoke_sessions(locked.user, reason="membership ended", source=source,
-                           practice_id=locked.practice_id)
+        do_revoke_sessions(
+            locked.user, reason="membership ended", source=source, practice_id=locked.practice_id
+        )
     membership.refresh_from_db()
 
 
@@ -123,14 +151,21 @@ def do_change_role(
         membership.is_admin = is_admin or role == Role.ADMIN
         membership.save(update_fields=["role", "is_admin", "updated_at"])
         record_event(
-            source, AuditEventType.ROLE_CHANGED, action=AuditAction.UPDATE,
-            practice_id=membership.practice_id, entity_type="PractitionerRole",
+            source,
+            AuditEventType.ROLE_CHANGED,
+            action=AuditAction.UPDATE,
+            practice_id=membership.practice_id,
+            entity_type="PractitionerRole",
             entity_id=str(membership.pk),
             detail={"before": before, "after": {"role": role, "admin": membership.is_admin}},
         )
         # A change of role changes what open sessions may see: make them log in again.
-        do_revoke_sessions(membership.user, reason="role changed", source=source,
-                           practice_id=membership.practice_id)
+        do_revoke_sessions(
+            membership.user,
+            reason="role changed",
+            source=source,
+            practice_id=membership.practice_id,
+        )
     return membership
 
 

@@ -31,18 +31,27 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().pre_login(request, user, **kwargs)
         clear_login(request)
         source = AuditSource.for_request(request, practice_id=None, user_label=user.email)
-        record_event(source, AuditEventType.LOGIN_REFUSED_INACTIVE, action=AuditAction.EXECUTE,
-                     outcome=AuditOutcome.MINOR_FAILURE, entity_type="User",
-                     entity_id=str(user.pk), detail={"why": refusal[0]})
+        record_event(
+            source,
+            AuditEventType.LOGIN_REFUSED_INACTIVE,
+            action=AuditAction.EXECUTE,
+            outcome=AuditOutcome.MINOR_FAILURE,
+            entity_type="User",
+            entity_id=str(user.pk),
+            detail={"why": refusal[0]},
+        )
         messages.error(request, refusal[1])
         return HttpResponseRedirect(reverse("account_login"))
 
     @staticmethod
     def _refusal(user: User) -> tuple[str, str] | None:
         if not user.is_active:
-            return "inactive", _("Ce compte est désactivé. Contactez l'administrateur de votre "
-                                 "cabinet.")
+            return "inactive", _(
+                "Ce compte est désactivé. Contactez l'administrateur de votre cabinet."
+            )
         if not user.is_superuser and not current_memberships(user, clock.today()).exists():
-            return "no-membership", _("Ce compte n'est rattaché à aucun cabinet actuellement. "
-                                      "Contactez l'administrateur de votre cabinet.")
+            return "no-membership", _(
+                "Ce compte n'est rattaché à aucun cabinet actuellement. "
+                "Contactez l'administrateur de votre cabinet."
+            )
         return None

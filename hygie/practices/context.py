@@ -67,3 +67,9 @@ def as_system(practice: Practice, job: str) -> Actor:
         source=AuditSource.system(job, practice_id=practice.pk),
         system_job=job,
     )
+
+
+class ActorRequest(HttpRequest):
+    """The request type of views behind @actor_required: `actor` is always set."""
+
+    actor: Actor

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from hygie.audit.queries import events_for_practice
 from hygie.core import clock
 
 from .actions import do_add_member, do_change_role, do_end_membership
+from .context import ActorRequest
 from .decorators import admin_required
 from .forms import AuditFilterForm, EndMembershipForm, MemberForm, RoleForm
 from .middleware import SESSION_PRACTICE, select_practice
@@ -33,7 +34,7 @@ from .queries import current_memberships, members_of
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: ActorRequest) -> HttpResponse:
     if not getattr(request, "mfa_passed", False):
         return redirect("accounts:mfa_required")
     memberships = list(current_memberships(request.user, clock.today()))  # type: ignore[arg-type]
@@ -47,10 +48,10 @@ def switch(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/switch.html", {"memberships": memberships})
 
 
-def _membership(request: HttpRequest, membership_id: uuid.UUID) -> Membership:
+def _membership(request: ActorRequest, membership_id: uuid.UUID) -> Membership:
     membership = (
         Membership.objects.select_related("user", "practice")
-        .filter(pk=membership_id, practice=request.actor.practice)  # type: ignore[attr-defined]
+        .filter(pk=membership_id, practice=request.actor.practice)
         .first()
     )
     if membership is None:
@@ -59,16 +60,16 @@ def _membership(request: HttpRequest, membership_id: uuid.UUID) -> Membership:
 
 
 @admin_required
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: ActorRequest) -> HttpResponse:
     today = clock.today()
-    rows = [(m, m.is_current(today)) for m in members_of(request.actor.practice)]  # type: ignore[attr-defined]
+    rows = [(m, m.is_current(today)) for m in members_of(request.actor.practice)]
     return render(request, "practices/members.html", {"rows": rows})
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def member_add(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_add(request: ActorRequest) -> HttpResponse:
+    actor = request.actor
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -77,50 +78,75 @@ def member_add(request: HttpRequest) -> HttpResponse:
                 user = User.objects.filter(email=d["email"].lower()).first()
                 created = user is None
                 if user is None:
-                    user = do_create_user(d["email"], first_name=d["first_name"],
-                                          last_name=d["last_name"], source=actor.source)
+                    user = do_create_user(
+                        d["email"],
+                        first_name=d["first_name"],
+                        last_name=d["last_name"],
+                        source=actor.source,
+                    )
                 membership = do_add_member(
-                    actor.practice, user, role=d["role"], is_admin=d["is_admin"],
-                    start_date=d["start_date"], end_date=d["end_date"], rpps=d["rpps"],
-                    profession=d["profession"] or "10", specialty=d["specialty"],
-                    source=actor.source)
+                    actor.practice,
+                    user,
+                    role=d["role"],
+                    is_admin=d["is_admin"],
+                    start_date=d["start_date"],
+                    end_date=d["end_date"],
+                    rpps=d["rpps"],
+                    profession=d["profession"] or "10",
+                    specialty=d["specialty"],
+                    source=actor.source,
+                )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
             link = request.build_absolute_uri(enrolment_path(user)) if created else ""
-            return render(request, "practices/member_added.html",
-                          {"membership": membership, "link": link})
+            return render(
+                request, "practices/member_added.html", {"membership": membership, "link": link}
+            )
     return render(request, "practices/member_form.html", {"form": form})
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def member_detail(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_detail(request: ActorRequest, membership_id: uuid.UUID) -> HttpResponse:
+    actor = request.actor
     membership = _membership(request, membership_id)
-    form = RoleForm(request.POST or None,
-                    initial={"role": membership.role, "is_admin": membership.is_admin})
+    form = RoleForm(
+        request.POST or None, initial={"role": membership.role, "is_admin": membership.is_admin}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            do_change_role(membership, role=form.cleaned_data["role"],
-                           is_admin=form.cleaned_data["is_admin"], source=actor.source)
-            messages.success(request, _("Rôle modifié. Les sessions de cette personne dans "
-                                        "le cabinet ont été fermées."))
+            do_change_role(
+                membership,
+                role=form.cleaned_data["role"],
+                is_admin=form.cleaned_data["is_admin"],
+                source=actor.source,
+            )
+            messages.success(
+                request,
+                _("Rôle modifié. Les sessions de cette personne dans le cabinet ont été fermées."),
+            )
             return redirect("practices:members")
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
-    return render(request, "practices/member_detail.html", {
-        "membership": membership, "form": form, "end_form": EndMembershipForm(),
-        "current": membership.is_current(clock.today()),
-    })
+    return render(
+        request,
+        "practices/member_detail.html",
+        {
+            "membership": membership,
+            "form": form,
+            "end_form": EndMembershipForm(),
+            "current": membership.is_current(clock.today()),
+        },
+    )
 
 
 @admin_required
 @require_POST
-def member_end(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_end(request: ActorRequest, membership_id: uuid.UUID) -> HttpResponse:
+    actor = request.actor
     membership = _membership(request, membership_id)
     form = EndMembershipForm(request.POST)
     if not form.is_valid():
@@ -131,30 +157,40 @@ def member_end(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Accès terminé : les sessions de %(who)s dans ce cabinet "
-                                    "sont fermées.") % {"who": membership.user.display_name})
+        messages.success(
+            request,
+            _("Accès terminé : les sessions de %(who)s dans ce cabinet sont fermées.")
+            % {"who": membership.user.display_name},
+        )
     return redirect("practices:members")
 
 
 @admin_required
 @require_POST
-def member_reactivate(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+def member_reactivate(request: ActorRequest, membership_id: uuid.UUID) -> HttpResponse:
     """Re-opens a disabled account of a current member, with a new enrolment."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     membership = _membership(request, membership_id)
     if membership.user.is_active or not membership.is_current(clock.today()):
-        messages.error(request, _("Seul le compte désactivé d'un membre actuel peut être "
-                                  "réactivé."))
+        messages.error(
+            request, _("Seul le compte désactivé d'un membre actuel peut être réactivé.")
+        )
         return redirect("practices:members")
     path = do_reactivate_user(membership.user, source=actor.source)
-    return render(request, "practices/member_added.html", {
-        "membership": membership, "link": request.build_absolute_uri(path), "reactivated": True,
-    })
+    return render(
+        request,
+        "practices/member_added.html",
+        {
+            "membership": membership,
+            "link": request.build_absolute_uri(path),
+            "reactivated": True,
+        },
+    )
 
 
 @admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def audit_log(request: ActorRequest) -> HttpResponse:
+    actor = request.actor
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, object] = {}
     if form.is_valid():
@@ -175,14 +211,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = events_for_practice(actor.practice.pk, **filters)  # type: ignore[arg-type]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page:
-        event.reason_clear = reason_text(event)  # type: ignore[attr-defined]
-    record_event(actor.source, AuditEventType.AUDIT_LOG_VIEWED, action=AuditAction.READ,
-                 entity_type="AuditEvent",
-                 detail={"filters": sorted(filters), "page": page.number})
+        setattr(event, "reason_clear", reason_text(event))  # noqa: B010 (template-only attribute)
+    record_event(
+        actor.source,
+        AuditEventType.AUDIT_LOG_VIEWED,
+        action=AuditAction.READ,
+        entity_type="AuditEvent",
+        detail={"filters": sorted(filters), "page": page.number},
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "practices/audit_log.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "practices/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -32,13 +32,25 @@ def run_scheduled_jobs() -> dict[str, Any]:
         checkpoint = "refused: audit log damaged"
     else:
         checkpoint = str(write_checkpoint(directory).path)
-    result = {"memberships_closed": closed, "dormant_disabled": [u.email for u in dormant],
-              "audit_ok": report.ok, "checkpoint": checkpoint}
-    record_event(source, AuditEventType.JOB_RUN, action=AuditAction.EXECUTE,
-                 entity_type="Job", entity_id="scheduled",
-                 outcome=AuditOutcome.SUCCESS if report.ok else AuditOutcome.MAJOR_FAILURE,
-                 detail={"memberships_closed": closed, "dormant_disabled": len(dormant),
-                         "audit_ok": report.ok})
+    result = {
+        "memberships_closed": closed,
+        "dormant_disabled": [u.email for u in dormant],
+        "audit_ok": report.ok,
+        "checkpoint": checkpoint,
+    }
+    record_event(
+        source,
+        AuditEventType.JOB_RUN,
+        action=AuditAction.EXECUTE,
+        entity_type="Job",
+        entity_id="scheduled",
+        outcome=AuditOutcome.SUCCESS if report.ok else AuditOutcome.MAJOR_FAILURE,
+        detail={
+            "memberships_closed": closed,
+            "dormant_disabled": len(dormant),
+            "audit_ok": report.ok,
+        },
+    )
     return result
 
 

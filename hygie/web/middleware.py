@@ -18,18 +18,20 @@ CRYPTO_ERRORS = (KeyConfigurationError, DecryptionError, MissingTenantKeyError)
 
 # No inline script or style anywhere, no third-party origin: everything is served
 # from Hygie itself. frame-ancestors 'none' forbids framing (clickjacking).
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class SecurityHeadersMiddleware:
@@ -39,8 +41,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Permissions-Policy",
-                                    "camera=(), microphone=(self), geolocation=(), payment=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(self), geolocation=(), payment=()"
+        )
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.user.is_authenticated if hasattr(request, "user") else False:
             # Pages with patient data must not linger in shared browser caches.
@@ -60,11 +63,14 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.HYGIE_MAX_REQUEST_BYTES:
-            body = render_to_string("web/error.html", {
-                "title": _("Requête trop volumineuse"),
-                "message": _("Les données envoyées dépassent la taille autorisée (%(n)s Mo).")
-                % {"n": settings.HYGIE_MAX_REQUEST_BYTES // (1024 * 1024) or 1},
-            })
+            body = render_to_string(
+                "web/error.html",
+                {
+                    "title": _("Requête trop volumineuse"),
+                    "message": _("Les données envoyées dépassent la taille autorisée (%(n)s Mo).")
+                    % {"n": settings.HYGIE_MAX_REQUEST_BYTES // (1024 * 1024) or 1},
+                },
+            )
             return HttpResponse(body, status=413)
         return self.get_response(request)
 
@@ -82,17 +88,22 @@ class FailureMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DatabaseError):
             title = _("Base de données indisponible")
-            message = _("L'opération n'a pas été effectuée et rien n'a été enregistré. "
-                        "Réessayez dans un instant ; si le problème persiste, prévenez "
-                        "l'administrateur.")
+            message = _(
+                "L'opération n'a pas été effectuée et rien n'a été enregistré. "
+                "Réessayez dans un instant ; si le problème persiste, prévenez "
+                "l'administrateur."
+            )
         elif isinstance(exception, CRYPTO_ERRORS):
             title = _("Clés de chiffrement indisponibles")
-            message = _("Les données ne peuvent pas être déchiffrées ou chiffrées : rien n'a été "
-                        "enregistré. Prévenez l'administrateur (clé maîtresse absente ou "
-                        "incorrecte).")
+            message = _(
+                "Les données ne peuvent pas être déchiffrées ou chiffrées : rien n'a été "
+                "enregistré. Prévenez l'administrateur (clé maîtresse absente ou "
+                "incorrecte)."
+            )
         else:
             return None
         logger.error("request failed: %s", exception, exc_info=exception)
-        body = render_to_string("web/error.html", {"title": title, "message": message},
-                                request=request)
+        body = render_to_string(
+            "web/error.html", {"title": title, "message": message}, request=request
+        )
         return HttpResponse(body, status=503)

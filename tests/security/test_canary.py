@@ -53,14 +53,22 @@ def _needles() -> list[bytes]:
 @pytest.mark.django_db(transaction=True)
 def test_no_canary_value_is_stored_in_the_clear(cast, tmp_path: Path):
     alice = actor_of(cast.alice)
-    patient = do_create_patient(alice, identity(
-        birth_family_name=CANARIES["birth_family_name"],
-        birth_given_names=CANARIES["birth_given_names"],
-        used_family_name=CANARIES["used_family_name"],
-        birth_date=dt.date(1971, 7, 23), sex=Gender.FEMALE, birthplace_insee="2B033",
-        nir=CANARIES["nir"], ins_oid=InsOid.TEST_NIR, phone=CANARIES["phone"],
-        email=CANARIES["email"], address=CANARIES["address"],
-    ))
+    patient = do_create_patient(
+        alice,
+        identity(
+            birth_family_name=CANARIES["birth_family_name"],
+            birth_given_names=CANARIES["birth_given_names"],
+            used_family_name=CANARIES["used_family_name"],
+            birth_date=dt.date(1971, 7, 23),
+            sex=Gender.FEMALE,
+            birthplace_insee="2B033",
+            nir=CANARIES["nir"],
+            ins_oid=InsOid.TEST_NIR,
+            phone=CANARIES["phone"],
+            email=CANARIES["email"],
+            address=CANARIES["address"],
+        ),
+    )
     do_break_glass(actor_of(cast.bob), patient, "Canari Zéphyrine vue en urgence au cabinet")
     # Reads and searches write to the audit log too: it must not echo identities.
     assert access_patient(alice, patient.pk).birth_family_name == "CANARIQUE"

@@ -80,7 +80,8 @@ def test_a_deactivated_account_is_logged_out_at_once(cast):
 def test_accounts_dormant_for_90_days_are_disabled_and_their_sessions_revoked(cast):
     client = login(Client(), cast.bob.user)
     User.objects.filter(pk=cast.bob.user.pk).update(
-        last_seen_at=clock.now() - dt.timedelta(days=91))
+        last_seen_at=clock.now() - dt.timedelta(days=91)
+    )
     User.objects.exclude(pk=cast.bob.user.pk).update(last_seen_at=clock.now())
     disabled = do_disable_dormant_accounts(source=AuditSource.system("t"))
     assert [u.email for u in disabled] == ["bob@a.test"]

@@ -26,8 +26,11 @@ def test_pages_carry_a_strict_content_security_policy(cast):
 
 
 def test_no_inline_script_in_our_pages(cast):
-    body = login(Client(), cast.alice.user).get(
-        reverse("patients:detail", args=[cast.patient.pk])).content.decode()
+    body = (
+        login(Client(), cast.alice.user)
+        .get(reverse("patients:detail", args=[cast.patient.pk]))
+        .content.decode()
+    )
     for chunk in body.split("<script")[1:]:
         assert chunk.split(">", 1)[0].strip().startswith(("src=", 'type="application/json"'))
 
@@ -58,8 +61,9 @@ def test_a_form_without_csrf_token_is_refused(cast):
 
 def test_an_oversized_request_gets_413_and_changes_nothing(cast, settings):
     client = login(Client(), cast.denise.user)
-    response = client.post(reverse("patients:create"),
-                           {"address": "x" * (settings.HYGIE_MAX_REQUEST_BYTES + 10)})
+    response = client.post(
+        reverse("patients:create"), {"address": "x" * (settings.HYGIE_MAX_REQUEST_BYTES + 10)}
+    )
     assert response.status_code == 413
     assert "trop volumineuse" in response.content.decode()
     assert Patient.objects.count() == 1
@@ -90,11 +94,23 @@ def test_a_failed_write_leaves_nothing_half_written(cast, monkeypatch):
     events_before = AuditEvent.objects.count()
     monkeypatch.setattr(actions, "record_event", failing_audit)
     client = login(Client(), cast.denise.user)
-    response = client.post(reverse("patients:create"), {
-        "birth_family_name": "Rivière", "birth_given_names": "Paul", "birth_date": "1990-06-15",
-        "sex": "male", "birthplace_insee": "", "nir": "", "ins_oid": "",
-        "used_family_name": "", "used_given_name": "", "phone": "", "email": "", "address": "",
-    })
+    response = client.post(
+        reverse("patients:create"),
+        {
+            "birth_family_name": "Rivière",
+            "birth_given_names": "Paul",
+            "birth_date": "1990-06-15",
+            "sex": "male",
+            "birthplace_insee": "",
+            "nir": "",
+            "ins_oid": "",
+            "used_family_name": "",
+            "used_given_name": "",
+            "phone": "",
+            "email": "",
+            "address": "",
+        },
+    )
     assert response.status_code == 503
     assert Patient.objects.count() == 1
     assert PatientNameToken.objects.count() == tokens_before

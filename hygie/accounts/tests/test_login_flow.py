@@ -90,8 +90,9 @@ def test_a_correct_password_then_a_wrong_code_is_mailed_and_audited(cast, mailou
     password_step(client, "alice@a.test")
     client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert any("second facteur" in m.subject.lower() for m in mailoutbox)
-    assert AuditEvent.objects.filter(event_type=AuditEventType.MFA_FAILURE,
-                                     user_label="alice@a.test").exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.MFA_FAILURE, user_label="alice@a.test"
+    ).exists()
 
 
 def test_unknown_account_and_wrong_password_get_the_same_answer(cast):
@@ -147,8 +148,9 @@ def test_the_departed_doctor_cannot_log_in(cast):
     response = password_step(Client(), "damien@a.test")
     assert response.status_code == 302
     assert response["Location"] == LOGIN
-    assert AuditEvent.objects.filter(event_type=AuditEventType.LOGIN_REFUSED_INACTIVE,
-                                     user_label="damien@a.test").exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.LOGIN_REFUSED_INACTIVE, user_label="damien@a.test"
+    ).exists()
     assert not UserSession.objects.filter(user=cast.damien.user).exists()
 
 

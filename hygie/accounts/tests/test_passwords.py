@@ -13,10 +13,19 @@ def test_passwords_are_hashed_with_argon2id(settings):
     assert make_password("Hiboux-Trombone-Garance-1789").startswith("argon2$argon2id$")
 
 
-@pytest.mark.parametrize("password", [
-    "motdepasse123", "Azertyuiop!!", "Marseille2024!", "Soleil-Soleil", "Docteur12345",
-    "Password1234", "123456789012", "qwertyuiop12",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "motdepasse123",
+        "Azertyuiop!!",
+        "Marseille2024!",
+        "Soleil-Soleil",
+        "Docteur12345",
+        "Password1234",
+        "123456789012",
+        "qwertyuiop12",
+    ],
+)
 def test_common_and_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)

@@ -23,7 +23,8 @@ def test_a_session_idle_for_15_minutes_is_closed(cast):
     client = login(Client(), cast.alice.user)
     assert patients_page(client) == 200
     UserSession.objects.filter(user=cast.alice.user).update(
-        last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16))
+        last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
+    )
     assert patients_page(client) == 302
     assert UserSession.objects.get(user=cast.alice.user).revoked_reason == "idle timeout"
 
@@ -31,7 +32,8 @@ def test_a_session_idle_for_15_minutes_is_closed(cast):
 def test_a_session_older_than_12_hours_is_closed_even_when_active(cast):
     client = login(Client(), cast.alice.user)
     UserSession.objects.filter(user=cast.alice.user).update(
-        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=12, minutes=1))
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=12, minutes=1)
+    )
     assert patients_page(client) == 302
 
 
@@ -66,5 +68,4 @@ def test_a_user_cannot_revoke_someone_elses_session(cast):
 def test_the_security_page_needs_the_second_factor(cast):
     client = Client()
     client.force_login(cast.alice.user)
-    assert client.get(reverse("accounts:security"))["Location"] == reverse(
-        "accounts:mfa_required")
+    assert client.get(reverse("accounts:security"))["Location"] == reverse("accounts:mfa_required")

@@ -60,8 +60,9 @@ def test_breaking_the_glass_notifies_the_practice_admins(cast, mailoutbox):
     cast.alice.is_admin = True
     cast.alice.save()
     do_break_glass(cast.actor("bob"), cast.patient, "Patient vu en urgence, Dr Aubert absente")
-    assert [m.to for m in mailoutbox] == [["alice@a.test", "ernest@a.test"]] or \
-        sorted(mailoutbox[0].to) == ["alice@a.test", "ernest@a.test"]
+    assert [m.to for m in mailoutbox] == [["alice@a.test", "ernest@a.test"]] or sorted(
+        mailoutbox[0].to
+    ) == ["alice@a.test", "ernest@a.test"]
     assert "Patient vu en urgence" in mailoutbox[0].body
 
 
@@ -124,8 +125,9 @@ def test_a_patient_objection_overrides_the_treating_relationship_and_break_glass
     admin = cast.actor("alice")
     cast.alice.is_admin = True
     cast.alice.save()
-    do_restrict_access(cast.actor("alice"), cast.patient, cast.bob.user,
-                       "Opposition du patient (voisin)")
+    do_restrict_access(
+        cast.actor("alice"), cast.patient, cast.bob.user, "Opposition du patient (voisin)"
+    )
     bob = cast.actor("bob")
     with pytest.raises(PatientNotFound):
         access_patient(bob, cast.patient.pk)
@@ -134,8 +136,9 @@ def test_a_patient_objection_overrides_the_treating_relationship_and_break_glass
     with pytest.raises((PermissionDenied, PatientNotFound)):
         do_break_glass(bob, cast.patient, "Patient vu en urgence, Dr Aubert absente")
     # And an objection against the treating doctor wins over the relationship.
-    do_restrict_access(cast.actor("alice"), cast.patient, cast.alice.user,
-                       "Le patient a changé de médecin")
+    do_restrict_access(
+        cast.actor("alice"), cast.patient, cast.alice.user, "Le patient a changé de médecin"
+    )
     with pytest.raises(PatientNotFound):
         access_clinical_record(admin, cast.patient.pk)
 

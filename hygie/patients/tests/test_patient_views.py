@@ -18,10 +18,18 @@ from tests.cast import login
 pytestmark = pytest.mark.django_db
 
 NEW_PATIENT = {
-    "birth_family_name": "Rivière", "birth_given_names": "Paul André",
-    "birth_date": "1990-06-15", "sex": "male", "birthplace_insee": "69123",
-    "nir": "", "ins_oid": "", "used_family_name": "", "used_given_name": "",
-    "phone": "01 99 00 55 66", "email": "", "address": "",
+    "birth_family_name": "Rivière",
+    "birth_given_names": "Paul André",
+    "birth_date": "1990-06-15",
+    "sex": "male",
+    "birthplace_insee": "69123",
+    "nir": "",
+    "ins_oid": "",
+    "used_family_name": "",
+    "used_given_name": "",
+    "phone": "01 99 00 55 66",
+    "email": "",
+    "address": "",
 }
 
 
@@ -65,8 +73,9 @@ def test_a_short_break_glass_reason_is_refused_with_a_message(cast):
     response = client_for(cast.bob.user).post(url, {"reason": "vite"})
     assert response.status_code == 200
     assert "10 caractères" in response.content.decode()
-    assert not AuditEvent.objects.filter(event_type=AuditEventType.BREAK_GLASS,
-                                         patient_id=cast.patient.pk).exists()
+    assert not AuditEvent.objects.filter(
+        event_type=AuditEventType.BREAK_GLASS, patient_id=cast.patient.pk
+    ).exists()
 
 
 def test_the_assistant_sees_identity_without_clinical_access(cast):
@@ -76,8 +85,16 @@ def test_the_assistant_sees_identity_without_clinical_access(cast):
     assert not response.context["clinical"].can_break_glass
 
 
-@pytest.mark.parametrize("name", ["patients:detail", "patients:edit", "patients:identity_check",
-                                  "patients:break_glass", "patients:access_history"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "patients:detail",
+        "patients:edit",
+        "patients:identity_check",
+        "patients:break_glass",
+        "patients:access_history",
+    ],
+)
 def test_another_practice_gets_the_same_404_as_for_a_missing_patient(cast, name):
     client = client_for(cast.carla.user)
     existing = client.get(reverse(name, args=[cast.patient.pk]))
@@ -102,8 +119,9 @@ def test_a_session_without_second_factor_is_sent_to_enrol(cast):
     response = client.get(detail(cast.patient))
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:mfa_required")
-    assert not AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ,
-                                         user_id=cast.alice.user.pk).exists()
+    assert not AuditEvent.objects.filter(
+        event_type=AuditEventType.PATIENT_READ, user_id=cast.alice.user.pk
+    ).exists()
 
 
 def test_search_by_name_prefix_lists_the_patient(cast):
@@ -112,8 +130,9 @@ def test_search_by_name_prefix_lists_the_patient(cast):
 
 
 def test_search_answers_htmx_with_the_results_fragment(cast):
-    response = client_for(cast.denise.user).get(reverse("patients:list"), {"q": "jean"},
-                                                 HTTP_HX_REQUEST="true")
+    response = client_for(cast.denise.user).get(
+        reverse("patients:list"), {"q": "jean"}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert "<html" not in body
     assert "LEFÈVRE" in body
@@ -138,13 +157,17 @@ def test_an_assistant_creates_a_patient_with_a_provisional_identity(cast):
     patient = Patient.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
     assert patient.birth_family_name == "RIVIÈRE"
     assert patient.identity_status == IdentityStatus.PROVISIONAL
-    assert AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_CREATED,
-                                     patient_id=patient.pk).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.PATIENT_CREATED, patient_id=patient.pk
+    ).exists()
 
 
 def test_bad_input_gets_a_message_per_field_and_creates_nothing(cast):
-    bad = NEW_PATIENT | {"nir": "190067512300199", "birthplace_insee": "7512",
-                         "birth_family_name": "R2D2"}
+    bad = NEW_PATIENT | {
+        "nir": "190067512300199",
+        "birthplace_insee": "7512",
+        "birth_family_name": "R2D2",
+    }
     response = client_for(cast.denise.user).post(reverse("patients:create"), bad)
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -153,8 +176,12 @@ def test_bad_input_gets_a_message_per_field_and_creates_nothing(cast):
 
 
 def test_a_likely_duplicate_is_shown_before_saving(cast):
-    twin = NEW_PATIENT | {"birth_family_name": "Lefevre", "birth_given_names": "Jeanne",
-                          "birth_date": "1984-03-12", "sex": "female"}
+    twin = NEW_PATIENT | {
+        "birth_family_name": "Lefevre",
+        "birth_given_names": "Jeanne",
+        "birth_date": "1984-03-12",
+        "sex": "female",
+    }
     client = client_for(cast.denise.user)
     response = client.post(reverse("patients:create"), twin)
     assert response.status_code == 200
@@ -190,8 +217,9 @@ def test_editing_a_strict_trait_sends_a_qualified_identity_back_to_provisional(c
     client.post(check, {"document": "PASSEPORT", "ins_retrieved": "on"})
     edit = reverse("patients:edit", args=[cast.patient.pk])
     form = client.get(edit).context["form"]
-    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v or "")
-            for k, v in form.initial.items()}
+    data = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v or "") for k, v in form.initial.items()
+    }
     client.post(edit, data | {"birth_given_names": "Jeanne Maria"})
     cast.patient.refresh_from_db()
     assert cast.patient.birth_given_names == "Jeanne Maria"
@@ -201,7 +229,8 @@ def test_editing_a_strict_trait_sends_a_qualified_identity_back_to_provisional(c
 def test_the_access_history_lists_who_read_the_record(cast):
     client_for(cast.alice.user).get(detail(cast.patient))
     response = client_for(cast.denise.user).get(
-        reverse("patients:access_history", args=[cast.patient.pk]))
+        reverse("patients:access_history", args=[cast.patient.pk])
+    )
     assert response.status_code == 200
     assert "alice@a.test" in response.content.decode()
 
@@ -220,9 +249,15 @@ def test_the_search_query_count_does_not_grow_with_results(cast, django_assert_m
     from tests.cast import identity
 
     for given in ("Jeanne", "Jeannette", "Jeanine", "Jean"):
-        do_create_patient(as_system(cast.practice_a, "t"), identity(
-            birth_given_names=given, nir="", ins_oid="", birth_date=__import__(
-                "datetime").date(1950, 1, 1)))
+        do_create_patient(
+            as_system(cast.practice_a, "t"),
+            identity(
+                birth_given_names=given,
+                nir="",
+                ins_oid="",
+                birth_date=__import__("datetime").date(1950, 1, 1),
+            ),
+        )
     client = client_for(cast.denise.user)
     client.get(reverse("patients:list"))  # the first request chooses the practice
     with django_assert_max_num_queries(12):

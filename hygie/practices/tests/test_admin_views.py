@@ -23,17 +23,29 @@ def admin_client(cast) -> Client:
 @pytest.mark.parametrize("who", ["alice", "bob", "denise", "carla"])
 def test_non_admins_are_refused_the_team_and_the_audit_log(cast, who):
     client = login(Client(), getattr(cast, who).user)
-    for url in (reverse("practices:members"), reverse("practices:audit_log"),
-                reverse("practices:member_add")):
+    for url in (
+        reverse("practices:members"),
+        reverse("practices:audit_log"),
+        reverse("practices:member_add"),
+    ):
         assert client.get(url).status_code == 403
 
 
 def test_the_admin_adds_a_practitioner_and_gets_a_one_time_enrolment_link(cast):
-    response = admin_client(cast).post(reverse("practices:member_add"), {
-        "email": "nina.noel@a.test", "first_name": "Nina", "last_name": "Noël",
-        "role": Role.PRACTITIONER, "rpps": "19999990096", "profession": "10",
-        "specialty": "SM54", "start_date": "", "end_date": "",
-    })
+    response = admin_client(cast).post(
+        reverse("practices:member_add"),
+        {
+            "email": "nina.noel@a.test",
+            "first_name": "Nina",
+            "last_name": "Noël",
+            "role": Role.PRACTITIONER,
+            "rpps": "19999990096",
+            "profession": "10",
+            "specialty": "SM54",
+            "start_date": "",
+            "end_date": "",
+        },
+    )
     assert response.status_code == 200
     assert "/comptes/password/reset/key/" in response.context["link"]
     user = User.objects.get(email="nina.noel@a.test")
@@ -42,10 +54,16 @@ def test_the_admin_adds_a_practitioner_and_gets_a_one_time_enrolment_link(cast):
 
 
 def test_a_practitioner_with_a_bad_rpps_is_refused_and_nothing_is_created(cast):
-    response = admin_client(cast).post(reverse("practices:member_add"), {
-        "email": "nina.noel@a.test", "role": Role.PRACTITIONER, "rpps": "19999990097",
-        "profession": "10", "specialty": "",
-    })
+    response = admin_client(cast).post(
+        reverse("practices:member_add"),
+        {
+            "email": "nina.noel@a.test",
+            "role": Role.PRACTITIONER,
+            "rpps": "19999990097",
+            "profession": "10",
+            "specialty": "",
+        },
+    )
     assert response.status_code == 200
     assert "clé de contrôle" in response.content.decode()
     assert not User.objects.filter(email="nina.noel@a.test").exists()
@@ -54,7 +72,8 @@ def test_a_practitioner_with_a_bad_rpps_is_refused_and_nothing_is_created(cast):
 def test_the_admin_ends_a_membership_and_its_sessions_are_closed(cast):
     alice_client = login(Client(), cast.alice.user)
     response = admin_client(cast).post(
-        reverse("practices:member_end", args=[cast.alice.pk]), {"reason": "départ"})
+        reverse("practices:member_end", args=[cast.alice.pk]), {"reason": "départ"}
+    )
     assert response.status_code == 302
     assert not UserSession.objects.filter(user=cast.alice.user, revoked_at=None).exists()
     assert alice_client.get(reverse("patients:list")).status_code == 302
@@ -62,7 +81,8 @@ def test_the_admin_ends_a_membership_and_its_sessions_are_closed(cast):
 
 def test_an_admin_cannot_touch_a_membership_of_another_practice(cast):
     response = admin_client(cast).post(
-        reverse("practices:member_end", args=[cast.carla.pk]), {"reason": "x"})
+        reverse("practices:member_end", args=[cast.carla.pk]), {"reason": "x"}
+    )
     assert response.status_code == 404
     cast.carla.refresh_from_db()
     assert cast.carla.ended_at is None
@@ -70,8 +90,10 @@ def test_an_admin_cannot_touch_a_membership_of_another_practice(cast):
 
 def test_a_role_change_is_audited_and_closes_open_sessions(cast):
     bob_client = login(Client(), cast.bob.user)
-    admin_client(cast).post(reverse("practices:member_detail", args=[cast.denise.pk]),
-                            {"role": Role.ASSISTANT, "is_admin": "on"})
+    admin_client(cast).post(
+        reverse("practices:member_detail", args=[cast.denise.pk]),
+        {"role": Role.ASSISTANT, "is_admin": "on"},
+    )
     assert AuditEvent.objects.filter(event_type=AuditEventType.ROLE_CHANGED).exists()
     assert bob_client.get(reverse("patients:list")).status_code == 200
 
@@ -121,5 +143,6 @@ def test_reactivation_needs_an_admin_and_a_new_enrolment(cast):
     assert bob.is_active
     assert not bob.has_usable_password()
     assert not Authenticator.objects.filter(user=bob).exists()
-    assert AuditEvent.objects.filter(event_type=AuditEventType.ACCOUNT_REACTIVATED,
-                                     entity_id=str(bob.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.ACCOUNT_REACTIVATED, entity_id=str(bob.pk)
+    ).exists()

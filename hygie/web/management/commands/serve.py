@@ -23,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-jobs", action="store_true",
-                            help="sans tâches planifiées ni exécuteur de tâches de fond")
+        parser.add_argument(
+            "--no-jobs",
+            action="store_true",
+            help="sans tâches planifiées ni exécuteur de tâches de fond",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -44,13 +47,19 @@ class Command(BaseCommand):
             start_scheduler(3600, stop)
             worker = subprocess.Popen([sys.executable, "-m", "hygie", "db_worker"])
         url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(f"Hygie sert sur {url}  (données : {settings.DATA_DIR}) — Ctrl-C pour "
-                          "arrêter")
+        self.stdout.write(
+            f"Hygie sert sur {url}  (données : {settings.DATA_DIR}) — Ctrl-C pour arrêter"
+        )
         try:
-            serve(application, host=options["host"], port=options["port"],
-                  threads=options["threads"], ident="Hygie",
-                  max_request_body_size=settings.HYGIE_MAX_REQUEST_BYTES * 2,
-                  clear_untrusted_proxy_headers=True)
+            serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                ident="Hygie",
+                max_request_body_size=settings.HYGIE_MAX_REQUEST_BYTES * 2,
+                clear_untrusted_proxy_headers=True,
+            )
         finally:
             stop.set()
             if worker is not None:
