@@ -173,3 +173,26 @@ def test_the_code_typed_at_activation_cannot_be_replayed_at_login(cast):
 
 def test_adding_a_factor_cannot_be_confirmed_by_a_mailed_code(settings):
     assert "code" not in settings.ACCOUNT_REAUTHENTICATION_METHODS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrolling_a_factor_and_changing_the_password_are_mailed(cast, mailoutbox):
+    # Transactional: allauth sends these mails once the change has committed.
+    client = Client()
+    password_step(client, "alice@a.test")
+    mailoutbox.clear()
+    enrol_totp(client)
+    assert any(m.to == ["alice@a.test"] for m in mailoutbox)
+    mailoutbox.clear()
+    client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "Chouette-Parapluie-Ardoise-2031",
+            "password2": "Chouette-Parapluie-Ardoise-2031",
+        },
+    )
+    assert any(m.to == ["alice@a.test"] for m in mailoutbox)
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.PASSWORD_CHANGED, user_id=cast.alice.user.pk
+    ).exists()
