@@ -59,10 +59,16 @@ def new_device_id() -> str:
 
 
 def do_revoke_sessions(
-    user: User, *, reason: str, source: AuditSource, practice_id: object = None
+    user: User,
+    *,
+    reason: str,
+    source: AuditSource,
+    practice_id: object = None,
+    except_session_key: str | None = None,
 ) -> int:
     """Ends the user's sessions at once (those working in `practice_id` only, when
-    given). The Django session rows go too, so the cookie is worthless."""
+    given; all but `except_session_key`, when given). The Django session rows go
+    too, so the cookie is worthless."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     now = clock.now()
     with transaction.atomic():
@@ -70,6 +76,8 @@ def do_revoke_sessions(
         if practice_id is not None:
             # A session that has not chosen its practice yet could choose this one.
             sessions = sessions.filter(Q(practice_id=practice_id) | Q(practice_id=None))
+        if except_session_key:
+            sessions = sessions.exclude(session_key=except_session_key)
         revoked = list(sessions)
         for tracked in revoked:
             store(session_key=tracked.session_key).delete()

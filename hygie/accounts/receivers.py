@@ -20,7 +20,8 @@ from hygie.audit.actions import AuditSource, record_event
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome
 from hygie.core import clock
 
-from .actions import new_device_id
+from .actions import do_revoke_sessions, new_device_id
+from .mfa import ENROLLED_HERE
 from .models import KnownDevice, User, UserSession
 from .request_info import DEVICE_COOKIE, audit_source, client_address, user_agent
 
@@ -128,6 +129,18 @@ def on_mfa_used(sender: Any, request: HttpRequest, user: User, **kwargs: Any) ->
 
 def on_authenticator_added(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     authenticator = kwargs.get("authenticator")
+    # This session proved the new factor: mark it (allauth may call us after the
+    # response, once the enrolment has committed, hence the explicit save).
+    request.session[ENROLLED_HERE] = str(user.pk)
+    request.session.save()
+    # Any other session of the user was opened with the password alone: close it,
+    # so that a thief's early session cannot ride on the real user's enrolment.
+    do_revoke_sessions(
+        user,
+        reason="factor added in another session",
+        source=audit_source(request),
+        except_session_key=request.session.session_key,
+    )
     record_event(
         audit_source(request),
         AuditEventType.MFA_ENROLLED,
@@ -151,6 +164,12 @@ def on_authenticator_removed(sender: Any, request: HttpRequest, user: User, **kw
 
 
 def on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Django gave this session a new key (update_session_auth_hash): follow it, or
+    # the next request would not find its tracked session and log the user out.
+    tracked = getattr(request, "tracked_session", None)
+    new_key = request.session.session_key if hasattr(request, "session") else None
+    if tracked is not None and new_key and tracked.session_key != new_key:
+        UserSession.objects.filter(pk=tracked.pk).update(session_key=new_key)
     record_event(
         audit_source(request),
         AuditEventType.PASSWORD_CHANGED,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -156,16 +157,8 @@ def access_clinical_record(actor: Actor, patient_id: object) -> Patient:
     return access_patient(actor, patient_id, scope=Scope.CLINICAL)
 
 
-def search_patients(
-    actor: Actor,
-    *,
-    name: str = "",
-    birth_date: dt.date | None = None,
-    nir: str = "",
-    limit: int = 50,
-) -> list[Patient]:
-    """Patients of the actor's practice matching the criteria, for a list page.
-    The search and the ids it showed are audited."""
+def _check_may_search(actor: Actor) -> None:
+    """Listing patients needs the right to read identities (and a current membership)."""
     probe = Facts(
         same_practice=True,
         current_member=_is_current_member(actor),
@@ -185,17 +178,36 @@ def search_patients(
             detail={"search": True},
         )
         raise PermissionDenied
+
+
+def _without_restricted(actor: Actor, patients: Iterable[Patient]) -> list[Patient]:
+    """Drops the patients who objected to this professional."""
+    rows = list(patients)
+    if actor.user is None or not rows:
+        return rows
+    restricted = set(
+        AccessRestriction.objects.filter(
+            patient_id__in=[p.pk for p in rows], user_id=actor.user.pk, lifted_at=None
+        ).values_list("patient_id", flat=True)
+    )
+    return [p for p in rows if p.pk not in restricted]
+
+
+def search_patients(
+    actor: Actor,
+    *,
+    name: str = "",
+    birth_date: dt.date | None = None,
+    nir: str = "",
+    limit: int = 50,
+) -> list[Patient]:
+    """Patients of the actor's practice matching the criteria, for a list page.
+    The search and the ids it showed are audited."""
+    _check_may_search(actor)
     ids = queries.search_patient_ids(
         actor.practice.pk, name=name, birth_date=birth_date, nir=nir, limit=limit + 10
     )
-    patients = list(Patient.objects.filter(pk__in=ids))
-    if actor.user is not None:
-        restricted = set(
-            AccessRestriction.objects.filter(
-                patient_id__in=ids, user_id=actor.user.pk, lifted_at=None
-            ).values_list("patient_id", flat=True)
-        )
-        patients = [p for p in patients if p.pk not in restricted]
+    patients = _without_restricted(actor, Patient.objects.filter(pk__in=ids))
     patients.sort(key=lambda p: (p.display_family_name, p.display_given_name))
     patients = patients[:limit]
     record_event(
@@ -220,9 +232,10 @@ def find_likely_duplicates(
 ) -> list[Patient]:
     """Patients of the practice who may be the same person as the one about to be
     created: same INS matricule, or same birth date with a similar name. Shown to the
-    user before saving; the lookup is audited like a search."""
+    user before saving; the lookup is checked and audited like a search."""
     from hygie.crypto.blind import normalize_name
 
+    _check_may_search(actor)
     ids = set(queries.search_patient_ids(actor.practice.pk, birth_date=birth_date, limit=200))
     if nir:
         ids |= set(queries.search_patient_ids(actor.practice.pk, nir=nir, limit=5))
@@ -232,7 +245,7 @@ def find_likely_duplicates(
     wanted_given = {w for w in normalize_name(given_names).split() if w}
     nir_matches = set(queries.search_patient_ids(actor.practice.pk, nir=nir)) if nir else set()
     found = []
-    for patient in Patient.objects.filter(pk__in=ids):
+    for patient in _without_restricted(actor, Patient.objects.filter(pk__in=ids)):
         families = {
             normalize_name(patient.birth_family_name),
             normalize_name(patient.used_family_name or ""),

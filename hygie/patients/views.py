@@ -4,7 +4,7 @@ access.py and every write through actions.py."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ def patient_list(request: ActorRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def patient_create(request: ActorRequest) -> HttpResponse:
     actor = request.actor
+    actions.check_can_write_identity(actor)
     form = PatientForm(request.POST or None)
     duplicates: list[Patient] = []
     if request.method == "POST" and form.is_valid():
@@ -161,9 +162,12 @@ def break_glass(request: ActorRequest, patient_id: str) -> HttpResponse:
 
 @actor_required
 def access_history(request: ActorRequest, patient_id: str) -> HttpResponse:
-    """Who accessed this record, when and why: for a patient's RGPD access request."""
+    """Who accessed this record, when and why: for a patient's RGPD access request.
+    Practice admins only: break-the-glass reasons are clinical free text."""
     actor = request.actor
     patient = access.access_patient(actor, patient_id)
+    if not actor.administers:
+        raise PermissionDenied
     history = patient_access_history(actor.practice.pk, patient.pk)
     actions.record_access_history_produced(actor, patient)
     return render(request, "patients/access_history.html", {"patient": patient, "history": history})

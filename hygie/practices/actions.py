@@ -87,7 +87,17 @@ def do_add_member(
         if role == Role.PRACTITIONER:
             if not rpps and not hasattr(user, "practitioner"):
                 raise ValidationError(_("Un professionnel de santé doit avoir un numéro RPPS."))
-            if rpps:
+            existing = Practitioner.objects.filter(user=user).first()
+            if existing is not None:
+                # A practitioner's professional identity is theirs, not a practice's:
+                # a practice admin must not rewrite it (nor free their RPPS).
+                if rpps and check_rpps(rpps) != existing.rpps:
+                    raise ValidationError(
+                        _("Ce compte porte déjà un autre numéro RPPS (%(r)s).")
+                        % {"r": existing.rpps},
+                        code="rpps_differs",
+                    )
+            elif rpps:
                 do_set_practitioner(
                     user, rpps=rpps, profession=profession, specialty=specialty, source=source
                 )
@@ -106,9 +116,21 @@ def do_add_member(
             practice_id=practice.pk,
             entity_type="PractitionerRole",
             entity_id=str(membership.pk),
-            detail={"user": user.email, "role": role, "admin": membership.is_admin},
+            detail={
+                "user": user.email,
+                "role": role,
+                "admin": membership.is_admin,
+                "rpps": getattr(getattr(user, "practitioner", None), "rpps", ""),
+            },
         )
     return membership
+
+
+def belongs_elsewhere(user: User, practice: Practice) -> bool:
+    """Whether the account has, or had, a membership in another practice. Such an
+    account is not one practice admin's to attach, reactivate or reset: only the
+    platform operator may (command line)."""
+    return Membership.objects.filter(user=user).exclude(practice=practice).exists()
 
 
 def do_end_membership(membership: Membership, *, reason: str, source: AuditSource) -> None:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hygie.accounts.actions import do_create_user, do_reactivate_user, enrolment_path
@@ -23,13 +24,19 @@ from hygie.audit.enums import AuditAction, AuditEventType
 from hygie.audit.queries import events_for_practice
 from hygie.core import clock
 
-from .actions import do_add_member, do_change_role, do_end_membership
+from .actions import belongs_elsewhere, do_add_member, do_change_role, do_end_membership
 from .context import ActorRequest
 from .decorators import admin_required
 from .forms import AuditFilterForm, EndMembershipForm, MemberForm, RoleForm
 from .middleware import SESSION_PRACTICE, select_practice
 from .models import Membership
 from .queries import current_memberships, members_of
+
+ACCOUNT_OF_ANOTHER_PRACTICE = _lazy(
+    "Ce compte est aussi rattaché à un autre cabinet : seul l'exploitant de Hygie peut "
+    "le rattacher ici ou le réactiver (commandes « hygie membership add » et "
+    "« hygie user reactivate »)."
+)
 
 
 @login_required
@@ -77,6 +84,8 @@ def member_add(request: ActorRequest) -> HttpResponse:
             with transaction.atomic():
                 user = User.objects.filter(email=d["email"].lower()).first()
                 created = user is None
+                if user is not None and belongs_elsewhere(user, actor.practice):
+                    raise ValidationError(ACCOUNT_OF_ANOTHER_PRACTICE)
                 if user is None:
                     user = do_create_user(
                         d["email"],
@@ -171,6 +180,9 @@ def member_reactivate(request: ActorRequest, membership_id: uuid.UUID) -> HttpRe
     """Re-opens a disabled account of a current member, with a new enrolment."""
     actor = request.actor
     membership = _membership(request, membership_id)
+    if belongs_elsewhere(membership.user, actor.practice):
+        messages.error(request, ACCOUNT_OF_ANOTHER_PRACTICE)
+        return redirect("practices:members")
     if membership.user.is_active or not membership.is_current(clock.today()):
         messages.error(
             request, _("Seul le compte désactivé d'un membre actuel peut être réactivé.")

@@ -17,7 +17,9 @@ from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
 from tests.cast import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Transactional: allauth announces a new factor (and mails about it) once the
+# enrolment has committed, as it does in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LOGIN = "/comptes/login/"
 
@@ -144,10 +146,11 @@ def test_totp_secrets_are_not_stored_in_the_clear(cast):
     assert secret not in stored
 
 
-def test_the_departed_doctor_cannot_log_in(cast):
-    response = password_step(Client(), "damien@a.test")
-    assert response.status_code == 302
-    assert response["Location"] == LOGIN
+def test_the_departed_doctor_cannot_log_in_and_the_password_is_not_confirmed(cast):
+    right = password_step(Client(), "damien@a.test")
+    wrong = password_step(Client(), "damien@a.test", "Pas-le-bon-mot-de-passe-42")
+    assert right.status_code == wrong.status_code == 200
+    assert right.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
     assert AuditEvent.objects.filter(
         event_type=AuditEventType.LOGIN_REFUSED_INACTIVE, user_label="damien@a.test"
     ).exists()
@@ -175,9 +178,7 @@ def test_adding_a_factor_cannot_be_confirmed_by_a_mailed_code(settings):
     assert "code" not in settings.ACCOUNT_REAUTHENTICATION_METHODS
 
 
-@pytest.mark.django_db(transaction=True)
 def test_enrolling_a_factor_and_changing_the_password_are_mailed(cast, mailoutbox):
-    # Transactional: allauth sends these mails once the change has committed.
     client = Client()
     password_step(client, "alice@a.test")
     mailoutbox.clear()
@@ -195,4 +196,20 @@ def test_enrolling_a_factor_and_changing_the_password_are_mailed(cast, mailoutbo
     assert any(m.to == ["alice@a.test"] for m in mailoutbox)
     assert AuditEvent.objects.filter(
         event_type=AuditEventType.PASSWORD_CHANGED, user_id=cast.alice.user.pk
+    ).exists()
+    # The session survives its own password change (Django rotated its key).
+    assert client.get(reverse("patients:list")).status_code == 200
+
+
+def test_a_password_only_session_does_not_pass_when_another_session_enrols(cast):
+    thief = Client()
+    password_step(thief, "alice@a.test")
+    assert thief.get(reverse("patients:list"))["Location"] == reverse("accounts:mfa_required")
+    owner = Client()
+    password_step(owner, "alice@a.test")
+    enrol_totp(owner)
+    assert owner.get(reverse("patients:list")).status_code == 200
+    assert thief.get(reverse("patients:detail", args=[cast.patient.pk])).status_code == 302
+    assert not UserSession.objects.filter(
+        user=cast.alice.user, revoked_at=None, session_key=thief.session.session_key
     ).exists()

@@ -228,6 +228,8 @@ def test_editing_a_strict_trait_sends_a_qualified_identity_back_to_provisional(c
 
 def test_the_access_history_lists_who_read_the_record(cast):
     client_for(cast.alice.user).get(detail(cast.patient))
+    cast.denise.is_admin = True
+    cast.denise.save()
     response = client_for(cast.denise.user).get(
         reverse("patients:access_history", args=[cast.patient.pk])
     )
@@ -263,3 +265,36 @@ def test_the_search_query_count_does_not_grow_with_results(cast, django_assert_m
     with django_assert_max_num_queries(12):
         response = client.get(reverse("patients:list"), {"q": "jea"})
     assert len(response.context["patients"]) == 5
+
+
+def test_the_access_history_is_for_practice_admins_only(cast, mailoutbox):
+    from hygie.patients.actions import do_break_glass
+    from tests.cast import actor_of
+
+    do_break_glass(actor_of(cast.bob), cast.patient, "Suspicion clinique grave, aux urgences")
+    url = reverse("patients:access_history", args=[cast.patient.pk])
+    assert client_for(cast.denise.user).get(url).status_code == 403
+    assert client_for(cast.bob.user).get(url).status_code == 403
+
+
+DUPLICATE_PROBE = NEW_PATIENT | {
+    "birth_family_name": "Lefevre",
+    "birth_given_names": "X",
+    "birth_date": "1984-03-12",
+    "sex": "female",
+}
+
+
+def test_the_office_manager_cannot_read_identities_through_the_duplicate_check(cast):
+    response = client_for(cast.ernest.user).post(reverse("patients:create"), DUPLICATE_PROBE)
+    assert response.status_code == 403
+    assert "LEFÈVRE" not in response.content.decode()
+
+
+def test_an_objection_also_hides_the_patient_from_the_duplicate_check(cast):
+    from hygie.patients.actions import do_restrict_access
+    from tests.cast import actor_of
+
+    do_restrict_access(actor_of(cast.ernest), cast.patient, cast.bob.user, "refus du patient")
+    response = client_for(cast.bob.user).post(reverse("patients:create"), DUPLICATE_PROBE)
+    assert "LEFÈVRE" not in response.content.decode()

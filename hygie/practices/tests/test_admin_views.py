@@ -146,3 +146,52 @@ def test_reactivation_needs_an_admin_and_a_new_enrolment(cast):
     assert AuditEvent.objects.filter(
         event_type=AuditEventType.ACCOUNT_REACTIVATED, entity_id=str(bob.pk)
     ).exists()
+
+
+def test_an_admin_cannot_take_over_an_account_of_another_practice(cast):
+    """The review's attack: add a deactivated doctor of practice B to practice A,
+    then "reactivate" them to obtain their enrolment link."""
+    from hygie.accounts.actions import do_deactivate_user
+    from tests.cast import SETUP
+
+    do_deactivate_user(cast.carla.user, reason="dormant", source=SETUP)
+    response = admin_client(cast).post(
+        reverse("practices:member_add"), {"email": "carla@b.test", "role": Role.ASSISTANT}
+    )
+    assert response.status_code == 200
+    assert "autre cabinet" in response.content.decode()
+    assert not Membership.objects.filter(practice=cast.practice_a, user=cast.carla.user).exists()
+
+
+def test_an_admin_cannot_reactivate_an_account_that_belongs_elsewhere(cast):
+    from hygie.accounts.actions import do_deactivate_user
+    from hygie.practices.actions import do_add_member
+    from tests.cast import SETUP
+
+    do_add_member(cast.practice_a, cast.carla.user, role=Role.ASSISTANT, source=SETUP)
+    do_deactivate_user(cast.carla.user, reason="dormant", source=SETUP)
+    membership = Membership.objects.get(practice=cast.practice_a, user=cast.carla.user)
+    response = admin_client(cast).post(reverse("practices:member_reactivate", args=[membership.pk]))
+    assert response.status_code == 302
+    assert not User.objects.get(pk=cast.carla.user.pk).is_active
+
+
+def test_an_admin_cannot_rewrite_a_practitioners_rpps(cast):
+    from hygie.practices.actions import do_set_practitioner
+    from hygie.practices.models import Practitioner
+    from tests.cast import SETUP, make_user
+
+    # A practitioner who belongs to no practice yet: the RPPS is still theirs.
+    nina = make_user("nina@nowhere.test", "Nina", "Noël")
+    do_set_practitioner(nina, rpps="19999990070", source=SETUP)
+    response = admin_client(cast).post(
+        reverse("practices:member_add"),
+        {
+            "email": "nina@nowhere.test",
+            "role": Role.PRACTITIONER,
+            "rpps": "19999990062",
+            "profession": "10",
+        },
+    )
+    assert "autre numéro RPPS" in response.content.decode()
+    assert Practitioner.objects.get(user=nina).rpps == "19999990070"

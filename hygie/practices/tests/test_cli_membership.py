@@ -118,3 +118,31 @@ def test_end_refuses_a_malformed_practice_id(cast: Cast) -> None:
         run("membership", "end", "bob@a.test", "--practice", "Cabinet A")
 
     assert Membership.objects.get(pk=cast.bob.pk).ended_at is None
+
+
+def test_the_operator_attaches_an_existing_account_to_a_second_practice(cast):
+    from django.core.management import call_command
+
+    call_command(
+        "membership",
+        "add",
+        "alice@a.test",
+        "--practice",
+        str(cast.practice_b.pk),
+        "--role",
+        "practitioner",
+    )
+    assert Membership.objects.filter(user=cast.alice.user, practice=cast.practice_b).exists()
+
+
+def test_the_operator_reactivates_an_account_with_a_new_enrolment(cast, capsys):
+    from django.core.management import call_command
+
+    from hygie.accounts.actions import do_deactivate_user
+    from tests.cast import SETUP
+
+    do_deactivate_user(cast.bob.user, reason="dormant", source=SETUP)
+    call_command("user", "reactivate", "bob@a.test")
+    assert "/comptes/password/reset/key/" in capsys.readouterr().out
+    cast.bob.user.refresh_from_db()
+    assert cast.bob.user.is_active and not cast.bob.user.has_usable_password()

@@ -9,7 +9,12 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from hygie.accounts.actions import do_create_user, do_deactivate_user, enrolment_path
+from hygie.accounts.actions import (
+    do_create_user,
+    do_deactivate_user,
+    do_reactivate_user,
+    enrolment_path,
+)
 from hygie.accounts.models import User
 from hygie.audit.actions import AuditSource
 from hygie.core.cli import HygieCommand, fail_on_validation
@@ -36,10 +41,17 @@ class Command(HygieCommand):
         deactivate.add_argument("email")
         deactivate.add_argument("--reason", default="désactivé en ligne de commande")
         super().add_arguments(deactivate)
+        reactivate = sub.add_parser(
+            "reactivate", help="réactive un compte (nouveau mot de passe et second facteur)"
+        )
+        reactivate.add_argument("email")
+        super().add_arguments(reactivate)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verb"] == "create":
             self._create(options)
+        elif options["verb"] == "reactivate":
+            self._reactivate(options)
         else:
             self._deactivate(options)
 
@@ -84,6 +96,18 @@ class Command(HygieCommand):
                 "enrolment_link": link,
             },
             f"Compte créé : {user.email}\nLien d'enrôlement (usage unique) : {link}",
+        )
+
+    def _reactivate(self, options: dict[str, Any]) -> None:
+        user = user_arg(options["email"])
+        if user.is_active:
+            raise CommandError(f"{user.email} est actif : rien à réactiver")
+        path = do_reactivate_user(user, source=AuditSource.system("cli:user-reactivate"))
+        link = settings.BASE_URL.rstrip("/") + path
+        self.emit(
+            options,
+            {"email": user.email, "active": True, "enrolment_link": link},
+            f"Compte réactivé : {user.email}\nLien d'enrôlement (usage unique) : {link}",
         )
 
     def _deactivate(self, options: dict[str, Any]) -> None:
