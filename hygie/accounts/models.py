@@ -45,8 +45,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivation_reason = models.CharField(max_length=200, blank=True)
-    # Set when an admin reactivates the account: MFA must be enrolled again.
-    mfa_reenrolment_required = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
