@@ -167,7 +167,9 @@ except ValueError as exc:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; IMMEDIATE takes the write
     # lock at BEGIN so two writers queue instead of failing on lock upgrade.
-    _db["CONN_MAX_AGE"] = 0
+    # Persistent connections: opening SQLite and its PRAGMAs on every request, with
+    # a cold page cache, cost 3-4 ms a request (docs/performance.md).
+    _db["CONN_MAX_AGE"] = env_int("HYGIE_CONN_MAX_AGE", 600, minimum=0)
     _db["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;"

@@ -207,7 +207,11 @@ def search_patients(
     ids = queries.search_patient_ids(
         actor.practice.pk, name=name, birth_date=birth_date, nir=nir, limit=limit + 10
     )
-    patients = _without_restricted(actor, Patient.objects.filter(pk__in=ids))
+    # Only the columns the list shows: every loaded encrypted column costs work.
+    listed = Patient.objects.filter(pk__in=ids).defer(
+        "sex", "birthplace_insee", "nir", "phone", "email", "address"
+    )
+    patients = _without_restricted(actor, listed)
     patients.sort(key=lambda p: (p.display_family_name, p.display_given_name))
     patients = patients[:limit]
     record_event(

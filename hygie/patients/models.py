@@ -115,11 +115,18 @@ class PatientNameToken(models.Model):
     """One keyed prefix of one name word: the name search index."""
 
     practice_id = models.UUIDField()
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="name_tokens")
+    # (patient, token) below serves the foreign key's lookups too.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="name_tokens", db_index=False
+    )
     token = models.BinaryField(max_length=16)
 
     class Meta:
-        indexes = [models.Index(fields=["practice_id", "token"], name="patient_token_idx")]
+        indexes = [
+            models.Index(fields=["practice_id", "token"], name="patient_token_idx"),
+            # Multi-word search: "does this patient also have that token?"
+            models.Index(fields=["patient", "token"], name="patient_token_by_patient"),
+        ]
 
     def __str__(self) -> str:
         return f"name token of {self.patient_id}"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from hygie.crypto.blind import blind_index, name_query_tokens
+from hygie.crypto.blind import blind_index, name_query_tokens, normalize_name
 
 from .models import AccessRestriction, BreakGlass, CareRelationship, Patient, PatientNameToken
 
@@ -33,25 +33,36 @@ def search_patient_ids(
     limit: int = 50,
 ) -> list[uuid.UUID]:
     """Ids of the practice's patients matching every criterion given: each word of
-    `name` is a prefix of one of their names (accents and case ignored)."""
-    patients: QuerySet[Patient] = Patient.objects.filter(practice_id=practice_id)
-    if nir:
-        patients = patients.filter(nir_index=nir_index(practice_id, nir))
-    if birth_date is not None:
-        patients = patients.filter(birth_date_index=birth_date_index(practice_id, birth_date))
-    tokens = list(dict.fromkeys(name_query_tokens(practice_id, name))) if name else []
+    `name` is a prefix of one of their names (accents and case ignored).
+
+    A name search is driven by the token index and stops at `limit`: a common
+    3-letter prefix matches thousands of patients, and building that whole set
+    first made the search slow as the practice grows (docs/performance.md)."""
+    # Longest word first: longer prefixes are rarer, so fewer rows to check.
+    words = sorted(normalize_name(name).split(), key=len, reverse=True) if name else []
+    tokens = [t for w in words for t in name_query_tokens(practice_id, w)]
+    tokens = list(dict.fromkeys(tokens))
     if name and not tokens:
         return []
-    if tokens:
-        matching = (
-            PatientNameToken.objects.filter(practice_id=practice_id, token__in=tokens)
-            .values("patient_id")
-            .annotate(hits=Count("token", distinct=True))
-            .filter(hits=len(tokens))
-            .values("patient_id")
+    if not tokens:
+        patients: QuerySet[Patient] = Patient.objects.filter(practice_id=practice_id)
+        if nir:
+            patients = patients.filter(nir_index=nir_index(practice_id, nir))
+        if birth_date is not None:
+            patients = patients.filter(birth_date_index=birth_date_index(practice_id, birth_date))
+        return list(patients.values_list("pk", flat=True)[:limit])
+    first, *others = tokens
+    rows = PatientNameToken.objects.filter(practice_id=practice_id, token=first)
+    for token in others:
+        rows = rows.filter(
+            Exists(PatientNameToken.objects.filter(patient_id=OuterRef("patient_id"), token=token))
         )
-        patients = patients.filter(pk__in=matching)
-    return list(patients.values_list("pk", flat=True)[:limit])
+    if nir:
+        rows = rows.filter(patient__nir_index=nir_index(practice_id, nir))
+    if birth_date is not None:
+        rows = rows.filter(patient__birth_date_index=birth_date_index(practice_id, birth_date))
+    # One token per (patient, prefix): no duplicates to remove.
+    return list(rows.values_list("patient_id", flat=True)[:limit])
 
 
 def has_care_relationship(patient_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> bool:
