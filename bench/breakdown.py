@@ -17,7 +17,9 @@ from typing import Any
 # attribute or module global), so replacing them here is seen everywhere.
 SEAMS: dict[str, tuple[str, str]] = {
     "db connect (open + PRAGMAs)": (
-        "django.db.backends.sqlite3.base", "DatabaseWrapper.get_new_connection"),
+        "django.db.backends.sqlite3.base",
+        "DatabaseWrapper.get_new_connection",
+    ),
     "db close": ("django.db.backends.sqlite3.base", "DatabaseWrapper.close"),
     "SQL execute (all queries, no fetch)": ("django.db.backends.utils", "CursorWrapper._execute"),
     "session load": ("django.contrib.sessions.backends.db", "SessionStore.load"),
@@ -73,6 +75,11 @@ class Seams:
         return timed
 
     def per_request(self, requests: int) -> dict[str, dict[str, float]]:
-        return {label: {"ms": self.totals[label] * 1000 / requests,
-                        "calls": self.calls[label] / requests}
-                for label in self.totals if self.calls[label]}
+        return {
+            label: {
+                "ms": self.totals[label] * 1000 / requests,
+                "calls": self.calls[label] / requests,
+            }
+            for label in self.totals
+            if self.calls[label]
+        }

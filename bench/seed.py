@@ -19,21 +19,17 @@ def main() -> None:
     parser.add_argument("--patients", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--no-encryption", action="store_true")
-    parser.add_argument("--what-if", action="append", default=[],
-                        help="emulate a proposed app change (bench.whatif)")
     args = parser.parse_args()
     os.environ["HYGIE_DATA_DIR"] = args.data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
-    from bench import variants, whatif
-
-    whatif.apply(args.what_if, before_setup=True)
     django.setup()
     from django.core.management import call_command
 
+    from bench import variants
+
     variants.apply(audit=True, encryption=not args.no_encryption)
-    whatif.apply(args.what_if, before_setup=False)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     out = io.StringIO()

@@ -52,7 +52,7 @@ def disable_encryption() -> None:
     def decrypt(tenant_id: object, aad: bytes, blob: bytes) -> bytes:
         if not blob.startswith(PLAINTEXT_MARK):
             raise DecryptionError("bench: an encrypted value in a plaintext data directory")
-        return blob[len(PLAINTEXT_MARK):]
+        return blob[len(PLAINTEXT_MARK) :]
 
     aead.encrypt = encrypt  # type: ignore[assignment]
     aead.decrypt = decrypt  # type: ignore[assignment]

@@ -6,7 +6,6 @@ change it stands for. Applied after django.setup() (settings ones before).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 
@@ -26,17 +25,8 @@ def synchronous_normal() -> None:
 
     options = settings.DATABASES["default"]["OPTIONS"]
     options["init_command"] = options["init_command"].replace(
-        "synchronous=FULL", "synchronous=NORMAL")
-
-
-def large_page_cache() -> None:
-    """config/settings.py (or the demo command alone): PRAGMA cache_size=-262144
-    (256 MiB) instead of SQLite's 2 MiB default, so a long write transaction such
-    as the demo's single one does not spill dirty pages to the WAL over and over."""
-    from django.conf import settings
-
-    options = settings.DATABASES["default"]["OPTIONS"]
-    options["init_command"] += "PRAGMA cache_size=-262144;"
+        "synchronous=FULL", "synchronous=NORMAL"
+    )
 
 
 def search_token_driven() -> None:
@@ -55,76 +45,62 @@ def search_token_driven() -> None:
 
     original = queries.search_patient_ids
 
-    def search_patient_ids(practice_id: Any, *, name: str = "", birth_date: Any = None,
-                           nir: str = "", limit: int = 50) -> list[Any]:
+    def search_patient_ids(
+        practice_id: Any, *, name: str = "", birth_date: Any = None, nir: str = "", limit: int = 50
+    ) -> list[Any]:
         tokens = list(dict.fromkeys(name_query_tokens(practice_id, name))) if name else []
         if not tokens:
-            return original(practice_id, name=name, birth_date=birth_date, nir=nir,
-                            limit=limit)
+            return original(practice_id, name=name, birth_date=birth_date, nir=nir, limit=limit)
         first, *others = tokens
         rows: QuerySet[PatientNameToken] = PatientNameToken.objects.filter(
-            practice_id=practice_id, token=first)
+            practice_id=practice_id, token=first
+        )
         for token in others:
-            rows = rows.filter(Exists(PatientNameToken.objects.filter(
-                patient_id=OuterRef("patient_id"), token=token)))
+            rows = rows.filter(
+                Exists(
+                    PatientNameToken.objects.filter(patient_id=OuterRef("patient_id"), token=token)
+                )
+            )
         if nir:
             rows = rows.filter(patient__nir_index=queries.nir_index(practice_id, nir))
         if birth_date is not None:
-            rows = rows.filter(patient__birth_date_index=queries.birth_date_index(
-                practice_id, birth_date))
+            rows = rows.filter(
+                patient__birth_date_index=queries.birth_date_index(practice_id, birth_date)
+            )
         return list(rows.values_list("patient_id", flat=True)[:limit])
 
     queries.search_patient_ids = search_patient_ids
 
 
-def pinned_key_version() -> None:
-    """hygie/crypto/keys.py:active_version read once per transaction (or per demo
-    batch) instead of once per encrypted value: here, memoised for the process,
-    which is what a pin scoped to the demo's transaction amounts to."""
-    from hygie.crypto import keys
+def search_list_columns() -> None:
+    """hygie/patients/access.py:search_patients: load only the columns the result
+    list shows (`.defer("sex", "birthplace_insee", "nir", "phone", "email",
+    "address")` on the Patient queryset): 60 rows x 6 fewer encrypted columns to
+    read, wrap and bind (crypto.fields._bind_loaded_values computes every loaded
+    encrypted column's associated data at load, read or not)."""
+    from django.db.models import QuerySet
 
-    original: Callable[..., int] = keys.active_version
-    cache: dict[tuple[Any, Any], int] = {}
+    from hygie.patients import access
 
-    def active_version(tenant_id: Any, purpose: Any = keys.DataKey.Purpose.DATA) -> int:
-        key = (str(tenant_id), str(purpose))
-        if key not in cache:
-            cache[key] = original(tenant_id, purpose)
-        return cache[key]
+    original = access._without_restricted
+    unused = ("sex", "birthplace_insee", "nir", "phone", "email", "address")
 
-    keys.active_version = active_version
+    def without_restricted(actor: Any, patients: Any) -> Any:
+        if isinstance(patients, QuerySet):
+            patients = patients.defer(*unused)
+        return original(actor, patients)
 
-
-def patient_page_one_decision() -> None:
-    """hygie/patients/access.py + views.py: the patient page asks the policy twice
-    (identity inside access_patient, clinical in the view), so the restriction is
-    read twice, and break-the-glass is read even when a care relationship already
-    grants access, then once more by the view. Emulated by memoising the three
-    policy queries for one request (same answers: nothing writes them meanwhile)."""
-    from django.core.signals import request_started
-
-    from hygie.patients import queries
-
-    memo: dict[tuple[str, Any], Any] = {}
-    request_started.connect(lambda **kwargs: memo.clear(), weak=False)
-    for name in ("is_restricted", "has_care_relationship", "active_break_glass"):
-        original = getattr(queries, name)
-
-        def cached(*args: Any, _name: str = name, _original: Any = original) -> Any:
-            key = (_name, args[:2])
-            if key not in memo:
-                memo[key] = _original(*args)
-            return memo[key]
-
-        setattr(queries, name, cached)
+    access._without_restricted = without_restricted
 
 
-BEFORE_SETUP = {"persistent-connections": persistent_connections,
-                "synchronous-normal": synchronous_normal,
-                "large-page-cache": large_page_cache}
-AFTER_SETUP = {"search-token-driven": search_token_driven,
-               "pinned-key-version": pinned_key_version,
-               "patient-page-one-decision": patient_page_one_decision}
+BEFORE_SETUP = {
+    "persistent-connections": persistent_connections,
+    "synchronous-normal": synchronous_normal,
+}
+AFTER_SETUP = {
+    "search-token-driven": search_token_driven,
+    "search-list-columns": search_list_columns,
+}
 ALL = sorted({**BEFORE_SETUP, **AFTER_SETUP})
 
 
