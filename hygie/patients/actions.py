@@ -100,6 +100,20 @@ _NULLABLE = {
 }
 
 
+def record_patient_created(actor: Actor, patient: Patient, via: str = "") -> None:
+    """The audit event of a new patient, however it was created (form, import, demo)."""
+    record_event(
+        actor.source,
+        AuditEventType.PATIENT_CREATED,
+        action=AuditAction.CREATE,
+        patient_id=patient.pk,
+        entity_type="Patient",
+        entity_id=str(patient.pk),
+        purpose=PurposeOfUse.PATADMIN,
+        detail={"via": via} if via else None,
+    )
+
+
 def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
     """Creates a patient with a provisional identity. A practitioner creating them
     joins their care team. Raises ValidationError (per field) on bad input."""
@@ -116,15 +130,7 @@ def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
             raise ValidationError({"nir": [_("Un patient du cabinet porte déjà ce NIR.")]})
         patient.save()
         PatientNameToken.objects.bulk_create(tokens)
-        record_event(
-            actor.source,
-            AuditEventType.PATIENT_CREATED,
-            action=AuditAction.CREATE,
-            patient_id=patient.pk,
-            entity_type="Patient",
-            entity_id=str(patient.pk),
-            purpose=PurposeOfUse.PATADMIN,
-        )
+        record_patient_created(actor, patient)
         if actor.user is not None and actor.is_practitioner:
             _add_care_relationship(actor, patient, actor.user, CareRelationshipKind.CARE_TEAM)
     return patient

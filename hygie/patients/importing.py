@@ -20,7 +20,7 @@ from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.core import clock
 from hygie.practices.context import Actor
 
-from .actions import build_patient, check_can_write_identity
+from .actions import build_patient, check_can_write_identity, record_patient_created
 from .enums import Gender
 from .forms_data import IdentityData, check_identity
 from .models import Patient, PatientNameToken
@@ -224,16 +224,7 @@ def do_import_patients(actor: Actor, text: str, *, skip_invalid: bool = False) -
         Patient.objects.bulk_create([p for p, _t in good], batch_size=500)
         PatientNameToken.objects.bulk_create([t for _p, ts in good for t in ts], batch_size=2000)
         for patient, _t in good:
-            record_event(
-                actor.source,
-                AuditEventType.PATIENT_CREATED,
-                action=AuditAction.CREATE,
-                patient_id=patient.pk,
-                entity_type="Patient",
-                entity_id=str(patient.pk),
-                purpose=PurposeOfUse.PATADMIN,
-                detail={"via": "import"},
-            )
+            record_patient_created(actor, patient, via="import")
         record_event(
             actor.source,
             AuditEventType.PATIENT_IMPORT,

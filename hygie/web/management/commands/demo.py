@@ -20,11 +20,10 @@ from stdnum import luhn
 
 from hygie.accounts.actions import do_create_user
 from hygie.accounts.models import User
-from hygie.audit.actions import AuditSource, record_event
-from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
+from hygie.audit.actions import AuditSource
 from hygie.core import clock
 from hygie.core.cli import HygieCommand, fail_on_validation
-from hygie.patients.actions import build_patient
+from hygie.patients.actions import build_patient, record_patient_created
 from hygie.patients.demo import synthetic_identity
 from hygie.patients.enums import CareRelationshipKind
 from hygie.patients.forms_data import IdentityData, check_identity
@@ -171,16 +170,7 @@ class Command(HygieCommand):
             PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
             CareRelationship.objects.bulk_create(relationships, batch_size=1000)
             for patient in patients:
-                record_event(
-                    actor.source,
-                    AuditEventType.PATIENT_CREATED,
-                    action=AuditAction.CREATE,
-                    patient_id=patient.pk,
-                    entity_type="Patient",
-                    entity_id=str(patient.pk),
-                    purpose=PurposeOfUse.PATADMIN,
-                    detail={"via": "demo"},
-                )
+                record_patient_created(actor, patient, via="demo")
             created += size
         return created
 
