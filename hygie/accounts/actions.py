@@ -135,9 +135,9 @@ def do_deactivate_user(user: User, *, reason: str, source: AuditSource) -> None:
             action=AuditAction.UPDATE,
             entity_type="User",
             entity_id=str(user.pk),
-            detail={"reason": reason[:200]},
+            reason=reason[:200],  # free text from an admin: sealed, not in detail
         )
-        do_revoke_sessions(user, reason=reason, source=source)
+        do_revoke_sessions(user, reason="account deactivated", source=source)
 
 
 def do_reactivate_user(user: User, *, source: AuditSource) -> str:

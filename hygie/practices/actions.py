@@ -152,7 +152,8 @@ def do_end_membership(membership: Membership, *, reason: str, source: AuditSourc
             practice_id=locked.practice_id,
             entity_type="PractitionerRole",
             entity_id=str(locked.pk),
-            detail={"user_id": str(locked.user_id), "reason": reason},
+            detail={"user_id": str(locked.user_id)},
+            reason=reason[:200],  # free text from an admin: sealed, not in detail
         )
         do_revoke_sessions(
             locked.user, reason="membership ended", source=source, practice_id=locked.practice_id
