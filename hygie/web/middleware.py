@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
 from collections.abc import Callable
 
@@ -32,6 +34,37 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy, REMOTE_ADDR is the proxy: throttling per address and
+    the audit log's source address would then see one client. When the direct peer
+    is a trusted proxy (HYGIE_TRUSTED_PROXIES), the client is the right-most
+    address of X-Forwarded-For that is not itself a trusted proxy. From anyone
+    else the header is ignored: a client cannot choose its own address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.trusted = [ipaddress.ip_network(n, strict=False) for n in settings.TRUSTED_PROXIES]
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        peer = request.META.get("REMOTE_ADDR", "")
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if self.trusted and forwarded and self._is_trusted(peer):
+            for candidate in reversed([a.strip() for a in forwarded.split(",")]):
+                if not self._is_trusted(candidate):
+                    # Garbage in the header: keep the proxy's address.
+                    with contextlib.suppress(ValueError):
+                        request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(candidate))
+                    break
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
+from hygie.audit.models import AuditEvent
 from hygie.patients.models import Patient
 from tests.cast import login
 
@@ -115,3 +116,22 @@ def test_a_failed_write_leaves_nothing_half_written(cast, monkeypatch):
     assert Patient.objects.count() == 1
     assert PatientNameToken.objects.count() == tokens_before
     assert AuditEvent.objects.count() >= events_before
+
+
+def test_a_client_cannot_choose_its_address_with_x_forwarded_for(cast):
+    client = login(Client(), cast.alice.user)
+    client.get(reverse("patients:list"), {"q": "lef"}, HTTP_X_FORWARDED_FOR="198.51.100.99")
+    event = AuditEvent.objects.filter(user_id=cast.alice.user.pk).order_by("-id").first()
+    assert event.source_address == "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_audited(cast, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8", "10.0.0.0/8"]
+    client = login(Client(), cast.alice.user)
+    client.get(
+        reverse("patients:list"),
+        {"q": "lef"},
+        HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.7, 10.1.2.3",
+    )
+    event = AuditEvent.objects.filter(user_id=cast.alice.user.pk).order_by("-id").first()
+    assert event.source_address == "203.0.113.7"
