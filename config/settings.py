@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "hygie.accounts",
     "hygie.practices",
     "hygie.patients",
+    "hygie.fhir",
     "hygie.web",
 ]
 
