@@ -1,0 +1,39 @@
+"""Canonical URLs, OIDs and code systems used by Hygie's FHIR layer: FR Core 2.2.0
+(docs/decisions/0009-fhir-fr-core-and-smart.md). One place, so that a new FR Core
+release is one diff."""
+
+from __future__ import annotations
+
+FR_CORE = "https://hl7.fr/ig/fhir/core"
+FR_CORE_VERSION = "2.2.0"
+
+
+def fr_core_profile(name: str) -> str:
+    return f"{FR_CORE}/StructureDefinition/{name}|{FR_CORE_VERSION}"
+
+
+# Identifiers of the INS matricule (system = the matricule's OID).
+INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
+INS_NIA = "urn:oid:1.2.250.1.213.1.4.9"
+INS_NIR_TEST = "urn:oid:1.2.250.1.213.1.4.10"
+INS_TYPE_CODES = {INS_NIR: "INS-NIR", INS_NIA: "INS-NIA", INS_NIR_TEST: "INS-NIR-TEST"}
+FR_CORE_IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
+V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+# Identity reliability.
+IDENTITY_RELIABILITY = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"
+IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0445"
+METHOD_COLLECTION_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-method-collection"
+VALIDATION_MODE_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-mode-validation-identity"
+
+# Names and birth place.
+BIRTH_LIST_GIVEN_NAME = f"{FR_CORE}/StructureDefinition/fr-core-patient-birth-list-given-name"
+BIRTH_PLACE = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
+ADDRESS_INSEE_CODE = f"{FR_CORE}/StructureDefinition/fr-core-address-insee-code"
+INSEE_COMMUNE_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM"
+
+
+def patient_id_system(practice_id: object) -> str:
+    """The system of a patient's local id: one stable URI per practice (FR Core fixes
+    none). The practice's own UUID makes it unique without a registered namespace."""
+    return f"urn:uuid:{practice_id}"
