@@ -36,6 +36,10 @@ def code(secret: str, step: int = 0) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + step))
 
 
+def at_step(secret: str, counter: int) -> str:
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def password_step(client: Client, email: str, password: str = PASSWORD):
     return client.post(LOGIN, {"login": email, "password": password})
 
@@ -48,7 +52,11 @@ def enrol_totp(client: Client) -> str:
         page = client.get(reverse("mfa_activate_totp"))
     secret = client.session["mfa.totp.secret"]
     assert page.status_code == 200
-    response = client.post(reverse("mfa_activate_totp"), {"code": code(secret)})
+    client.totp_counter = int(time.time()) // 30  # type: ignore[attr-defined]
+    response = client.post(
+        reverse("mfa_activate_totp"),
+        {"code": at_step(secret, client.totp_counter)},  # type: ignore[attr-defined]
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return secret
 
@@ -125,16 +133,21 @@ def test_a_login_from_a_new_device_is_mailed_to_the_user(cast, mailoutbox):
     first = Client()
     password_step(first, "alice@a.test")
     secret = enrol_totp(first)
+    activated_at = first.totp_counter
     first.post(reverse("account_logout"))
     mailoutbox.clear()
     # Same browser (device cookie kept): no mail.
     password_step(first, "alice@a.test")
-    first.post(reverse("mfa_authenticate"), {"code": code(secret, 1)})
+    second = int(time.time()) // 30 + 1
+    first.post(reverse("mfa_authenticate"), {"code": at_step(secret, second)})
     assert not [m for m in mailoutbox if "nouvel appareil" in m.subject]
-    # Another browser: mail.
+    # Another browser: mail. Its code must be one not used yet, whatever the clock
+    # did meanwhile (each code is accepted once).
     other = Client()
     password_step(other, "alice@a.test")
-    other.post(reverse("mfa_authenticate"), {"code": code(secret, -1)})
+    now = int(time.time()) // 30
+    third = next(c for c in (now - 1, now, now + 1) if c not in (activated_at, second))
+    other.post(reverse("mfa_authenticate"), {"code": at_step(secret, third)})
     assert [m for m in mailoutbox if "nouvel appareil" in m.subject]
 
 
