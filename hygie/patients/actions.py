@@ -4,6 +4,7 @@ the actor's right to write, writes, and audits, in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from django.conf import settings
@@ -100,8 +101,7 @@ _NULLABLE = {
 }
 
 
-def record_patient_created(actor: Actor, patient: Patient, via: str = "") -> None:
-    """The audit event of a new patient, however it was created (form, import, demo)."""
+def _record_patient_created(actor: Actor, patient: Patient, **detail: str) -> None:
     record_event(
         actor.source,
         AuditEventType.PATIENT_CREATED,
@@ -110,8 +110,39 @@ def record_patient_created(actor: Actor, patient: Patient, via: str = "") -> Non
         entity_type="Patient",
         entity_id=str(patient.pk),
         purpose=PurposeOfUse.PATADMIN,
-        detail={"via": via} if via else None,
+        detail=detail or None,
     )
+
+
+def do_create_built_patients(
+    actor: Actor, built: Sequence[tuple[Patient, list[PatientNameToken]]], *, via: str
+) -> None:
+    """Saves patients made by build_patient() from checked identities, in bulk and
+    in one transaction: the patients, their search tokens and, for those given a
+    `treating_practitioner`, their treating relationship; one audit event each
+    (naming the treating doctor). For the CSV import and the demo, which check
+    duplicates themselves; the web form uses do_create_patient()."""
+    check_can_write_identity(actor)
+    now = clock.now()
+    relationships = [
+        CareRelationship(
+            practice=actor.practice,
+            patient=patient,
+            practitioner_id=patient.treating_practitioner.user_id,
+            kind=CareRelationshipKind.TREATING,
+            starts_at=now,
+        )
+        for patient, _tokens in built
+        if patient.treating_practitioner is not None
+    ]
+    with transaction.atomic():
+        Patient.objects.bulk_create([p for p, _t in built], batch_size=500)
+        PatientNameToken.objects.bulk_create([t for _p, ts in built for t in ts], batch_size=5000)
+        CareRelationship.objects.bulk_create(relationships, batch_size=1000)
+        for patient, _tokens in built:
+            treating = patient.treating_practitioner
+            extra = {"treating": str(treating.user_id)} if treating is not None else {}
+            _record_patient_created(actor, patient, via=via, **extra)
 
 
 def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
@@ -130,7 +161,7 @@ def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
             raise ValidationError({"nir": [_("Un patient du cabinet porte déjà ce NIR.")]})
         patient.save()
         PatientNameToken.objects.bulk_create(tokens)
-        record_patient_created(actor, patient)
+        _record_patient_created(actor, patient)
         if actor.user is not None and actor.is_practitioner:
             _add_care_relationship(actor, patient, actor.user, CareRelationshipKind.CARE_TEAM)
     return patient

@@ -20,10 +20,10 @@ from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.core import clock
 from hygie.practices.context import Actor
 
-from .actions import build_patient, check_can_write_identity, record_patient_created
+from .actions import build_patient, check_can_write_identity, do_create_built_patients
 from .enums import Gender
 from .forms_data import IdentityData, check_identity
-from .models import Patient, PatientNameToken
+from .models import Patient
 
 COLUMNS = ("family", "given", "birth_date", "sex", "nir", "birthplace_insee", "phone", "email")
 # Optional: the OID of the matricule (NIR by default; the test OID for test data).
@@ -221,10 +221,7 @@ def do_import_patients(actor: Actor, text: str, *, skip_invalid: bool = False) -
         raise ImportRefused(report)
     good = [(p, t) for line, p, t in built if line not in bad_lines]
     with transaction.atomic():
-        Patient.objects.bulk_create([p for p, _t in good], batch_size=500)
-        PatientNameToken.objects.bulk_create([t for _p, ts in good for t in ts], batch_size=2000)
-        for patient, _t in good:
-            record_patient_created(actor, patient, via="import")
+        do_create_built_patients(actor, good, via="import")
         record_event(
             actor.source,
             AuditEventType.PATIENT_IMPORT,

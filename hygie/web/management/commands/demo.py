@@ -23,15 +23,13 @@ from hygie.accounts.models import User
 from hygie.audit.actions import AuditSource
 from hygie.core import clock
 from hygie.core.cli import HygieCommand, fail_on_validation
-from hygie.patients.actions import build_patient, record_patient_created
+from hygie.patients.actions import build_patient, do_create_built_patients
 from hygie.patients.demo import synthetic_identity
-from hygie.patients.enums import CareRelationshipKind
 from hygie.patients.forms_data import IdentityData, check_identity
-from hygie.patients.models import CareRelationship, Patient, PatientNameToken
 from hygie.practices.actions import do_add_member, do_create_practice, do_end_membership
 from hygie.practices.context import as_system
 from hygie.practices.enums import Role, Specialty
-from hygie.practices.models import Practice, Practitioner
+from hygie.practices.models import Membership, Practice, Practitioner
 
 DOMAIN = "cabinet-des-tilleuls.test"
 # (e-mail, first name, last name, role, admin, specialty)
@@ -138,39 +136,22 @@ class Command(HygieCommand):
     def _patients(self, practice: Practice, count: int, rng: random.Random) -> int:
         actor = as_system(practice, "demo")
         doctors = list(
-            User.objects.filter(
-                memberships__practice=practice,
-                memberships__role=Role.PRACTITIONER,
-                memberships__ended_at=None,
-            )
+            Membership.objects.filter(practice=practice, role=Role.PRACTITIONER, ended_at=None)
         )
         today = clock.today()
         nirs: set[str] = set()
         created = 0
         while created < count:
             size = min(BATCH, count - created)
-            patients, tokens, relationships = [], [], []
+            built = []
             for _ in range(size):
-                patient, patient_tokens = build_patient(
+                patient, tokens = build_patient(
                     actor, check_identity(_new_identity(rng, today, nirs), today)
                 )
-                patients.append(patient)
-                tokens.extend(patient_tokens)
                 if doctors:
-                    relationships.append(
-                        CareRelationship(
-                            practice=practice,
-                            patient=patient,
-                            practitioner=rng.choice(doctors),
-                            kind=CareRelationshipKind.TREATING,
-                            starts_at=clock.now(),
-                        )
-                    )
-            Patient.objects.bulk_create(patients, batch_size=500)
-            PatientNameToken.objects.bulk_create(tokens, batch_size=5000)
-            CareRelationship.objects.bulk_create(relationships, batch_size=1000)
-            for patient in patients:
-                record_patient_created(actor, patient, via="demo")
+                    patient.treating_practitioner = rng.choice(doctors)
+                built.append((patient, tokens))
+            do_create_built_patients(actor, built, via="demo")
             created += size
         return created
 
