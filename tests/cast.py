@@ -14,14 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from importlib import import_module
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.test import Client
 
 from hygie.accounts.actions import do_create_user
-from hygie.accounts.models import User
+from hygie.accounts.models import User, UserSession
 from hygie.audit.actions import AuditSource
+from hygie.core import clock
 from hygie.patients.actions import do_add_care_relationship, do_create_patient
 from hygie.patients.enums import CareRelationshipKind, Gender, InsOid
 from hygie.patients.forms_data import IdentityData
@@ -113,6 +116,22 @@ def enrol_totp(user: User) -> bytes:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def open_session(user: User, practice: Practice) -> str:
+    """A logged-in session of `user` working in `practice`, as the login flow leaves
+    it (Django session and tracked session); returns the session key."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store.create()
+    UserSession.objects.create(
+        user=user,
+        session_key=store.session_key,
+        device_id="d" * 24,
+        practice_id=practice.pk,
+        last_seen_at=clock.now(),
+    )
+    return str(store.session_key)
 
 
 def login(client: Client, user: User) -> Client:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from importlib import import_module
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 
-from hygie.accounts.models import User, UserSession
+from hygie.accounts.models import UserSession
 from hygie.audit.actions import AuditSource, reason_text
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
@@ -20,7 +18,7 @@ from hygie.core import clock
 from hygie.practices.actions import do_add_member
 from hygie.practices.enums import Role
 from hygie.practices.models import Membership, Practice
-from tests.cast import Cast
+from tests.cast import Cast, open_session
 
 
 def run(*args: str) -> str:
@@ -31,21 +29,6 @@ def run(*args: str) -> str:
 
 def end(email: str, practice: Practice, *extra: str) -> str:
     return run("membership", "end", email, "--practice", str(practice.pk), *extra)
-
-
-def open_session(user: User, practice: Practice) -> str:
-    """A logged-in browser session of `user` working in `practice`."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    UserSession.objects.create(
-        user=user,
-        session_key=store.session_key,
-        device_id="d" * 24,
-        practice_id=practice.pk,
-        last_seen_at=clock.now(),
-    )
-    return str(store.session_key)
 
 
 def test_end_closes_the_membership_now(cast: Cast) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +19,9 @@ from hygie.accounts.models import User, UserSession
 from hygie.audit.actions import reason_text
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
-from hygie.core import clock
 from hygie.practices.enums import Role
 from hygie.practices.models import Membership, Practice
-from tests.cast import RPPS_NUMBERS, Cast
+from tests.cast import RPPS_NUMBERS, Cast, open_session
 
 NEW_RPPS = RPPS_NUMBERS[-1]  # not used by the cast
 
@@ -41,21 +39,6 @@ def create(
     return run(
         "user", "create", "--email", email, "--practice", practice_id, "--role", role, *extra
     )
-
-
-def open_session(user: User, practice: Practice) -> str:
-    """A logged-in browser session of `user` working in `practice`."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    UserSession.objects.create(
-        user=user,
-        session_key=store.session_key,
-        device_id="d" * 24,
-        practice_id=practice.pk,
-        last_seen_at=clock.now(),
-    )
-    return str(store.session_key)
 
 
 def users() -> set[str]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from importlib import import_module
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 
@@ -18,8 +16,8 @@ from hygie.audit.models import AuditEvent
 from hygie.core import clock
 from hygie.practices.actions import do_add_member
 from hygie.practices.enums import Role
-from hygie.practices.models import Membership, Practice
-from tests.cast import SETUP, Cast, make_user
+from hygie.practices.models import Membership
+from tests.cast import SETUP, Cast, make_user, open_session
 
 pytestmark = pytest.mark.django_db
 
@@ -28,21 +26,6 @@ def run(*args: str) -> str:
     out = io.StringIO()
     call_command("jobs", "run", *args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
-
-
-def open_session(user: User, practice: Practice) -> str:
-    """A logged-in browser session of `user` working in `practice`."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store.create()
-    UserSession.objects.create(
-        user=user,
-        session_key=store.session_key,
-        device_id="d" * 24,
-        practice_id=practice.pk,
-        last_seen_at=clock.now(),
-    )
-    return str(store.session_key)
 
 
 def replacement(cast: Cast, email: str, last_day: dt.date) -> Membership:
