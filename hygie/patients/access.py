@@ -17,6 +17,7 @@ from django.http import Http404
 from hygie.audit.actions import record_event
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.core import clock
+from hygie.crypto.blind import normalize_name
 from hygie.practices.context import Actor
 
 from . import queries
@@ -237,17 +238,15 @@ def find_likely_duplicates(
     """Patients of the practice who may be the same person as the one about to be
     created: same INS matricule, or same birth date with a similar name. Shown to the
     user before saving; the lookup is checked and audited like a search."""
-    from hygie.crypto.blind import normalize_name
-
     _check_may_search(actor)
-    ids = set(queries.search_patient_ids(actor.practice.pk, birth_date=birth_date, limit=200))
-    if nir:
-        ids |= set(queries.search_patient_ids(actor.practice.pk, nir=nir, limit=5))
+    nir_matches = set(queries.search_patient_ids(actor.practice.pk, nir=nir)) if nir else set()
+    ids = nir_matches | set(
+        queries.search_patient_ids(actor.practice.pk, birth_date=birth_date, limit=200)
+    )
     if not ids:
         return []
     wanted_family = {normalize_name(n) for n in family_names if n}
     wanted_given = {w for w in normalize_name(given_names).split() if w}
-    nir_matches = set(queries.search_patient_ids(actor.practice.pk, nir=nir)) if nir else set()
     found = []
     for patient in _without_restricted(actor, Patient.objects.filter(pk__in=ids)):
         families = {
@@ -259,7 +258,7 @@ def find_likely_duplicates(
         same_family = bool(wanted_family & families) or any(
             f[:4] == g[:4] for f in wanted_family for g in families if len(f) >= 4 and g
         )
-        if patient.pk in nir_matches or (same_family or bool(wanted_given & givens)):
+        if patient.pk in nir_matches or same_family or wanted_given & givens:
             found.append(patient)
     record_event(
         actor.source,

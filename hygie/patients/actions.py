@@ -85,9 +85,14 @@ def build_patient(actor: Actor, data: IdentityData) -> tuple[Patient, list[Patie
     """An unsaved patient and its search tokens, from an already checked identity."""
     patient = Patient(practice=actor.practice)
     for field, value in asdict(data).items():
-        setattr(patient, field, value or (None if field in _NULLABLE else value))
+        setattr(patient, field, _stored(field, value))
     _index(patient)
     return patient, _name_tokens(patient)
+
+
+def _stored(field: str, value: object) -> object:
+    """Optional identity fields are stored as NULL when empty, not as ""."""
+    return None if field in _NULLABLE and not value else value
 
 
 _NULLABLE = {
@@ -178,7 +183,7 @@ def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Pat
             return patient
         for field in changed:
             value = getattr(data, field)
-            setattr(patient, field, value or (None if field in _NULLABLE else value))
+            setattr(patient, field, _stored(field, value))
         if "nir" in changed and data.nir:
             index = queries.nir_index(patient.practice_id, data.nir)
             if (

@@ -3,6 +3,7 @@ access.py and every write through actions.py."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -25,7 +26,11 @@ from .policy import Basis
 IDENTITY_FIELDS = list(PatientForm.base_fields)[:-1]
 
 
-def _form_errors(form: PatientForm, error: ValidationError) -> None:
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    """An action's refusal on the form: under its field when the form has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
 
@@ -130,8 +135,7 @@ def identity_check(request: ActorRequest, patient_id: str) -> HttpResponse:
             messages.success(request, _("Contrôle d'identité enregistré."))
             return redirect("patients:detail", patient_id=patient.pk)
         except ValidationError as exc:
-            for messages_ in exc.message_dict.values():
-                form.add_error(None, messages_)
+            _form_errors(form, exc)
     return render(request, "patients/identity_check.html", {"form": form, "patient": patient})
 
 
@@ -153,10 +157,7 @@ def break_glass(request: ActorRequest, patient_id: str) -> HttpResponse:
             )
             return redirect("patients:detail", patient_id=patient.pk)
         except ValidationError as exc:
-            for messages_ in (
-                exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]
-            ):
-                form.add_error(None, messages_)
+            _form_errors(form, exc)
     return render(request, "patients/break_glass.html", {"form": form, "patient": patient})
 
 
