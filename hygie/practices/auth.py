@@ -3,7 +3,9 @@ inactive or belongs to no current practice (the departed doctor of November 2025
 
 The answer is the same as for a wrong password, so the password of a departed
 account cannot be confirmed, and the refusal counts as a failed login for the
-throttling. The session of such an account also stops resolving to a user."""
+throttling. Sessions already open are the middleware's business: ending a
+membership revokes them, and ActorMiddleware re-reads the membership on every
+request (re-checking here too would cost a query on every request)."""
 
 from __future__ import annotations
 
@@ -54,9 +56,3 @@ class MembershipAuthenticationBackend(AuthenticationBackend):
                 entity_id=str(user.pk),
             )
         return None
-
-    def get_user(self, user_id: Any) -> Any:
-        user = super().get_user(user_id)
-        if user is not None and not may_log_in(user):
-            return None
-        return user
