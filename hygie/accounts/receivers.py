@@ -23,7 +23,7 @@ from hygie.core import clock
 from .actions import do_revoke_sessions, new_device_id
 from .mfa import ENROLLED_HERE
 from .models import KnownDevice, User, UserSession
-from .request_info import DEVICE_COOKIE, audit_source, client_address, user_agent
+from .request_info import DEVICE_COOKIE, client_address, user_agent
 
 logger = logging.getLogger("hygie.accounts")
 
@@ -54,7 +54,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
         )
         User.objects.filter(pk=user.pk).update(last_seen_at=now)
         record_event(
-            audit_source(request),
+            AuditSource.for_request(request, practice_id=None),
             AuditEventType.LOGIN_SUCCESS,
             action=AuditAction.EXECUTE,
             entity_type="User",
@@ -92,7 +92,7 @@ def on_logged_out(
             revoked_at=clock.now(), revoked_reason="logout"
         )
     record_event(
-        audit_source(request),
+        AuditSource.for_request(request, practice_id=None),
         AuditEventType.LOGOUT,
         action=AuditAction.EXECUTE,
         entity_type="User",
@@ -119,7 +119,7 @@ def on_mfa_failed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) 
 
 def on_mfa_used(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     record_event(
-        audit_source(request),
+        AuditSource.for_request(request, practice_id=None),
         AuditEventType.MFA_SUCCESS,
         action=AuditAction.EXECUTE,
         entity_type="User",
@@ -138,11 +138,11 @@ def on_authenticator_added(sender: Any, request: HttpRequest, user: User, **kwar
     do_revoke_sessions(
         user,
         reason="factor added in another session",
-        source=audit_source(request),
+        source=AuditSource.for_request(request, practice_id=None),
         except_session_key=request.session.session_key,
     )
     record_event(
-        audit_source(request),
+        AuditSource.for_request(request, practice_id=None),
         AuditEventType.MFA_ENROLLED,
         action=AuditAction.CREATE,
         entity_type="User",
@@ -154,7 +154,7 @@ def on_authenticator_added(sender: Any, request: HttpRequest, user: User, **kwar
 def on_authenticator_removed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     authenticator = kwargs.get("authenticator")
     record_event(
-        audit_source(request),
+        AuditSource.for_request(request, practice_id=None),
         AuditEventType.MFA_REMOVED,
         action=AuditAction.DELETE,
         entity_type="User",
@@ -171,7 +171,7 @@ def on_password_changed(sender: Any, request: HttpRequest, user: User, **kwargs:
     if tracked is not None and new_key and tracked.session_key != new_key:
         UserSession.objects.filter(pk=tracked.pk).update(session_key=new_key)
     record_event(
-        audit_source(request),
+        AuditSource.for_request(request, practice_id=None),
         AuditEventType.PASSWORD_CHANGED,
         action=AuditAction.UPDATE,
         entity_type="User",

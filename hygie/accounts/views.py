@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hygie.audit.actions import AuditSource
+
 from .actions import do_revoke_session
 from .models import User, UserSession
-from .request_info import audit_source
 
 
 @login_required
@@ -46,7 +47,9 @@ def security(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_session(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if do_revoke_session(user, session_id, source=audit_source(request)):
+    if do_revoke_session(
+        user, session_id, source=AuditSource.for_request(request, practice_id=None)
+    ):
         messages.success(request, _("La session a été fermée."))
     else:
         messages.error(request, _("Session introuvable."))

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from hygie.accounts.models import User
-from hygie.accounts.request_info import audit_source
 from hygie.audit.actions import AuditSource
 
 from .enums import Role
@@ -51,7 +50,7 @@ class Actor:
 def actor_for_request(request: HttpRequest, membership: Membership) -> Actor:
     return Actor(
         practice=membership.practice,
-        source=audit_source(request, practice_id=membership.practice_id),
+        source=AuditSource.for_request(request, practice_id=membership.practice_id),
         user=membership.user,
         membership=membership,
     )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ ACCOUNT_OF_ANOTHER_PRACTICE = _lazy(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switch(request: ActorRequest) -> HttpResponse:
+def switch(request: HttpRequest) -> HttpResponse:
     if not getattr(request, "mfa_passed", False):
         return redirect("accounts:mfa_required")
     memberships = list(current_memberships(request.user, clock.today()))  # type: ignore[arg-type]
