@@ -20,7 +20,3 @@ def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
             for issue in issues
         ],
     }
-
-
-def single_issue(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:
-    return operation_outcome([Issue(code=code, diagnostics=diagnostics, severity=severity)])

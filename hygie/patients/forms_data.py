@@ -76,7 +76,7 @@ def check_identity(data: IdentityData, today: dt.date) -> IdentityData:
     if data.nir:
         try:
             nir = clean_nir(data.nir)
-            oid = oid_for(nir, data.ins_oid)
+            oid = oid_for(data.ins_oid)
             if oid != InsOid.NIA:
                 check_nir_matches_traits(nir, sex=data.sex, birth_date=birth_date)
         except ValidationError as exc:

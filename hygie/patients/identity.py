@@ -14,7 +14,6 @@ from .enums import (
     HIGH_TRUST_DOCUMENTS,
     MINOR_ONLY_DOCUMENTS,
     Gender,
-    IdentityDocument,
     IdentityStatus,
     InsOid,
 )
@@ -108,11 +107,8 @@ def identity_status(*, ins_retrieved: bool, document_checked: bool) -> IdentityS
     return IdentityStatus.PROVISIONAL
 
 
-def document_label(code: str) -> str:
-    return str(IdentityDocument(code).label) if code in IdentityDocument.values else code
-
-
-def oid_for(nir: str, declared: str) -> str:
+def oid_for(declared: str) -> str:
+    """The INS OID given with a matricule, checked; NIR when none is given."""
     if declared and declared not in InsOid.values:
         raise ValidationError(_("OID de l'INS inconnu : %(o)s") % {"o": declared}, code="oid")
     return declared or InsOid.NIR
