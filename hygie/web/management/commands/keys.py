@@ -21,10 +21,10 @@ from hygie.crypto.rotation import (
     Progress,
     do_rewrap_all_keys,
     do_rotate_tenant_data_key,
-    reencrypt_tenant,
     rows_on_old_versions,
     tenants,
 )
+from hygie.web.tasks import record_key_event, reencrypt_and_record, reencrypt_tenant_task
 
 
 class Command(BaseCommand):
@@ -76,6 +76,7 @@ class Command(BaseCommand):
         results = []
         for tenant in targets:
             version = do_rotate_tenant_data_key(tenant)
+            record_key_event(tenant, "cli:keys-rotate", {"data_key_version": version})
             self._line(
                 _("cabinet %(p)s : clé de données v%(v)d active") % {"p": tenant, "v": version}
             )
@@ -118,15 +119,11 @@ class Command(BaseCommand):
                 }
             )
 
-        count = reencrypt_tenant(tenant, progress=report)
+        count = reencrypt_and_record(tenant, "cli:keys-reencrypt", progress=report)
         self._line(_("cabinet %(p)s : %(n)d lignes re-chiffrées") % {"p": tenant, "n": count})
         return {"practice": str(tenant), "reencrypted": count}
 
     def _enqueue(self, tenant: uuid.UUID) -> str:
-        # Imported here: declaring the task needs the task backend, which
-        # `status` and `--wait` do not.
-        from hygie.crypto.tasks import reencrypt_tenant_task
-
         result = reencrypt_tenant_task.enqueue(str(tenant))
         self._line(_("  re-chiffrement en tâche de fond (%(id)s)") % {"id": result.id})
         return str(result.id)
@@ -144,6 +141,7 @@ class Command(BaseCommand):
             # and the old one in HYGIE_MASTER_KEY_PREVIOUS; only re-wrapping is left.
             kid = provider.current_kid()
         count = do_rewrap_all_keys()
+        record_key_event(None, "cli:keys-rotate-master", {"master_kid": kid, "rewrapped": count})
         self._line(
             _(
                 "%(n)d clés re-protégées par %(kid)s. Gardez l'ancienne clé maîtresse tant "
