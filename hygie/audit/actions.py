@@ -20,7 +20,9 @@ from hygie.audit.models import AuditChainHead, AuditEvent
 from hygie.core import clock
 from hygie.crypto.sealed import open_text, seal_text
 
-DETAIL_MAX_BYTES = 2048
+# Room for the ids a search page returned (up to 50, 39 bytes each) and its
+# criteria; anything bigger is data, not metadata, and does not belong here.
+DETAIL_MAX_BYTES = 4096
 
 
 class _Default(enum.Enum):

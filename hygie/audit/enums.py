@@ -61,6 +61,13 @@ class AuditEventType(models.IntegerChoices):
     ACCOUNT_REACTIVATED = 110, _("compte réactivé")
     LOGIN_REFUSED_INACTIVE = 111, _("connexion refusée : compte inactif")
     THROTTLED = 112, _("tentatives ralenties")
+    OAUTH_CONSENT_GRANTED = 113, _("accès d'une application à l'API autorisé")
+    OAUTH_CONSENT_DENIED = 114, _("accès d'une application à l'API refusé")
+    OAUTH_TOKEN_ISSUED = 115, _("jeton d'accès API délivré")
+    OAUTH_TOKEN_REFRESHED = 116, _("jeton d'accès API renouvelé")
+    OAUTH_TOKENS_REVOKED = 117, _("jetons d'accès API révoqués")
+    OAUTH_CLIENT_AUTH_FAILED = 118, _("échec d'authentification d'un client API")
+    OAUTH_REFRESH_REUSED = 119, _("jeton de rafraîchissement réutilisé : autorisation révoquée")
 
     # Membership and administration: 2xx
     MEMBERSHIP_CREATED = 200, _("rattachement au cabinet créé")
@@ -68,6 +75,8 @@ class AuditEventType(models.IntegerChoices):
     ROLE_CHANGED = 202, _("rôle modifié")
     PRACTICE_CREATED = 203, _("cabinet créé")
     USER_CREATED = 204, _("utilisateur créé")
+    API_CLIENT_REGISTERED = 205, _("client API enregistré")
+    API_CLIENT_REVOKED = 206, _("client API révoqué")
 
     # Patient data: 3xx
     PATIENT_READ = 300, _("dossier patient consulté")
@@ -82,6 +91,7 @@ class AuditEventType(models.IntegerChoices):
     PATIENT_ACCESS_HISTORY_PRODUCED = 309, _("historique des accès produit pour le patient")
     CLINICAL_READ = 310, _("données cliniques consultées")
     CLINICAL_WRITE = 311, _("données cliniques enregistrées")
+    PATIENT_DELETED = 312, _("dossier patient supprimé (conservé, masqué)")
 
     # System: 4xx
     KEY_ROTATION = 400, _("rotation des clés")
@@ -102,6 +112,7 @@ PATIENT_DATA_EVENT_TYPES = frozenset(
         AuditEventType.PATIENT_READ,
         AuditEventType.PATIENT_CREATED,
         AuditEventType.PATIENT_UPDATED,
+        AuditEventType.PATIENT_DELETED,
         AuditEventType.PATIENT_IMPORT,
         AuditEventType.BREAK_GLASS,
         AuditEventType.CARE_RELATIONSHIP_CHANGED,

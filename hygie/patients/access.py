@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from hygie.audit.actions import record_event
@@ -21,13 +24,19 @@ from hygie.crypto.blind import normalize_name
 from hygie.practices.context import Actor
 
 from . import queries
+from .criteria import Condition
 from .enums import Scope
-from .models import AccessRestriction, Patient
+from .models import AccessRestriction, Patient, PatientVersion
 from .policy import Basis, Decision, Facts, decide
+from .versions import patient_from_snapshot
 
 
 class PatientNotFound(Http404):
     pass
+
+
+class PatientDeleted(PatientNotFound):
+    """The record was deleted (kept, hidden). The web answers 404; FHIR, 410."""
 
 
 class ClinicalAccessDenied(PermissionDenied):
@@ -114,8 +123,20 @@ def _deny(
 def access_patient(actor: Actor, patient_id: object, *, scope: Scope = Scope.IDENTITY) -> Patient:
     """The patient, if `actor` may read `scope` of them; the read is audited.
 
-    Raises PatientNotFound (absent, other practice, no role, objection) or, for a
+    Raises PatientNotFound (absent, other practice, no role, objection),
+    PatientDeleted (a deleted record the actor could otherwise see) or, for a
     clinical read by someone who may see the identity, ClinicalAccessDenied."""
+    return _access(actor, patient_id, scope)
+
+
+def _access(
+    actor: Actor,
+    patient_id: object,
+    scope: Scope,
+    *,
+    deleted_ok: bool = False,
+    detail: dict[str, object] | None = None,
+) -> Patient:
     parsed = _parse(patient_id)
     patient = (
         Patient.objects.select_related("treating_practitioner__user")
@@ -131,9 +152,13 @@ def access_patient(actor: Actor, patient_id: object, *, scope: Scope = Scope.IDE
     if not decision.allowed:
         _deny(actor, str(patient.pk), patient, scope, decision.basis)
         identity = decision_for(actor, patient, Scope.IDENTITY)
-        if scope == Scope.CLINICAL and identity.allowed:
+        if scope == Scope.CLINICAL and identity.allowed and patient.deleted_at is None:
             raise ClinicalAccessDenied(patient, decision)
         raise PatientNotFound
+    if patient.deleted_at is not None and not deleted_ok:
+        # Only someone who may see the patient learns that the record was deleted.
+        _deny(actor, str(patient.pk), patient, scope, Basis.DELETED)
+        raise PatientDeleted
     event = AuditEventType.CLINICAL_READ if scope == Scope.CLINICAL else AuditEventType.PATIENT_READ
     reason = ""
     if decision.basis is Basis.BREAK_GLASS and actor.user is not None:
@@ -148,9 +173,34 @@ def access_patient(actor: Actor, patient_id: object, *, scope: Scope = Scope.IDE
         entity_id=str(patient.pk),
         purpose=_purpose(actor, decision),
         reason=reason,
-        detail={"scope": str(scope), "basis": decision.basis.value},
+        detail={"scope": str(scope), "basis": decision.basis.value, **(detail or {})},
     )
     return patient
+
+
+def access_patient_history(actor: Actor, patient_id: object) -> list[Patient]:
+    """Every version of the patient's record, newest first (the current row, then
+    unsaved Patients rebuilt from PatientVersion). A deleted record's history stays
+    readable by whoever could read it. One audited read."""
+    patient = _access(actor, patient_id, Scope.IDENTITY, deleted_ok=True, detail={"history": True})
+    older = PatientVersion.objects.filter(patient_id=patient.pk).order_by("-version")
+    return [patient, *(patient_from_snapshot(v) for v in older)]
+
+
+def access_patient_version(actor: Actor, patient_id: object, version: int) -> Patient:
+    """One version of the record (FHIR vread), audited as a read of the patient.
+    Raises PatientNotFound for an unknown version, as for an unknown patient."""
+    patient = _access(
+        actor, patient_id, Scope.IDENTITY, deleted_ok=True, detail={"version": version}
+    )
+    if version == patient.version:
+        if patient.deleted_at is not None:
+            raise PatientDeleted
+        return patient
+    stored = PatientVersion.objects.filter(patient_id=patient.pk, version=version).first()
+    if stored is None:
+        raise PatientNotFound
+    return patient_from_snapshot(stored)
 
 
 def access_clinical_record(actor: Actor, patient_id: object) -> Patient:
@@ -230,6 +280,150 @@ def search_patients(
         },
     )
     return patients
+
+
+class SearchTooBroad(Exception):
+    """The search would need more records decrypted than a search may: the
+    caller must narrow it (a name, a birth date, an identifier)."""
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    total: int
+    patients: list[Patient]
+
+
+# Sort keys: on a plain column, or on decrypted values.
+COLUMN_SORTS = {"updated": "updated_at"}
+DECRYPTED_SORTS: dict[str, Callable[[Patient], Any]] = {
+    "family": lambda p: (
+        normalize_name(p.display_family_name),
+        normalize_name(p.display_given_name),
+    ),
+    "birth_date": lambda p: p.birth_date,
+}
+
+
+def _sort_key(key: str) -> Callable[[Patient], Any]:
+    if key in DECRYPTED_SORTS:
+        return DECRYPTED_SORTS[key]
+    column = COLUMN_SORTS[key]
+    return lambda patient: getattr(patient, column)
+
+
+def find_patients(
+    actor: Actor,
+    conditions: Sequence[Condition],
+    *,
+    order: Sequence[tuple[str, bool]] = (),
+    offset: int = 0,
+    count: int = 20,
+    cap: int = 1000,
+    criteria_names: Sequence[str] = (),
+) -> PatientPage:
+    """One page of the practice's live patients matching every condition, sorted by
+    `order` ((key, descending) pairs from COLUMN_SORTS/DECRYPTED_SORTS, then id).
+
+    Conditions an index serves exactly are answered without decrypting a row; any
+    other needs the candidates decrypted, and more than `cap` of them raises
+    SearchTooBroad (a search is not a way to read the whole practice). The search
+    and the ids of the page it returns are audited; `count=0` returns the total only."""
+    _check_may_search(actor)
+    practice_id = actor.practice.pk
+    rows = Patient.objects.filter(practice_id=practice_id, deleted_at=None)
+    for condition in conditions:
+        selected = condition.index_filter(practice_id)
+        if selected is not None:
+            rows = rows.filter(selected)
+    if actor.user is not None:
+        rows = rows.exclude(pk__in=_objections(actor))
+    unknown = [
+        key for key, _desc in order if key not in COLUMN_SORTS and key not in DECRYPTED_SORTS
+    ]
+    if unknown:
+        raise ValueError(f"unknown sort keys {unknown}")
+    decrypting = any(not c.exact for c in conditions) or any(k in DECRYPTED_SORTS for k, _ in order)
+    if not decrypting:
+        total = rows.count()
+        ordering = [("-" if desc else "") + COLUMN_SORTS[key] for key, desc in order] + ["pk"]
+        ids = list(rows.order_by(*ordering).values_list("pk", flat=True)[offset : offset + count])
+        by_id = {p.pk: p for p in Patient.objects.filter(pk__in=ids)} if ids else {}
+        page = [by_id[i] for i in ids]
+    else:
+        ids = list(rows.values_list("pk", flat=True)[: cap + 1])
+        if len(ids) > cap:
+            raise SearchTooBroad
+        found = [
+            p for p in Patient.objects.filter(pk__in=ids) if all(c.matches(p) for c in conditions)
+        ]
+        found.sort(key=lambda p: str(p.pk))
+        for key, desc in reversed(order):  # stable sorts: the first key ends up primary
+            found.sort(key=_sort_key(key), reverse=desc)
+        total = len(found)
+        page = found[offset : offset + count]
+    _record_listing(actor, [p.pk for p in page], total, sorted(criteria_names))
+    return PatientPage(total, page)
+
+
+def find_patient_changes(
+    actor: Actor, *, since: dt.datetime | None = None, offset: int = 0, count: int = 20
+) -> tuple[int, list[Patient]]:
+    """Every version of the practice's patient records, newest first (FHIR type
+    history), one page of it: (total, versions as Patients, deleted ones with
+    `deleted_at` set). Patients who objected to the actor are left out; the page
+    is audited like a search."""
+    _check_may_search(actor)
+    practice_id = actor.practice.pk
+    current = Patient.objects.filter(practice_id=practice_id)
+    older = PatientVersion.objects.filter(practice_id=practice_id)
+    if actor.user is not None:
+        current = current.exclude(pk__in=_objections(actor))
+        older = older.exclude(patient_id__in=_objections(actor))
+    if since is not None:
+        current = current.filter(updated_at__gte=since)
+        older = older.filter(valid_from__gte=since)
+    total = current.count() + older.count()
+    rows = (
+        current.values_list("pk", "version", "updated_at")
+        .union(older.values_list("patient_id", "version", "valid_from"), all=True)
+        .order_by("-updated_at", "-version")[offset : offset + count]
+    )
+    page = list(rows)
+    latest = {p.pk: p for p in Patient.objects.filter(pk__in={pk for pk, _v, _t in page})}
+    stored = {
+        (v.patient_id, v.version): v
+        for v in PatientVersion.objects.filter(patient_id__in={pk for pk, _v, _t in page})
+    }
+    versions = [
+        latest[pk] if latest[pk].version == version else patient_from_snapshot(stored[pk, version])
+        for pk, version, _t in page
+    ]
+    _record_listing(actor, sorted({pk for pk, _v, _t in page}, key=str), total, ["history"])
+    return total, versions
+
+
+def _record_listing(actor: Actor, ids: list[uuid.UUID], total: int, criteria: list[str]) -> None:
+    """A page of patients shown: the ids on it are the reads to account for."""
+    record_event(
+        actor.source,
+        AuditEventType.PATIENT_SEARCH,
+        action=AuditAction.READ,
+        entity_type="Patient",
+        purpose=PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT,
+        detail={
+            "count": len(ids),
+            "total": total,
+            "results": [str(i) for i in ids],
+            "criteria": criteria,
+        },
+    )
+
+
+def _objections(actor: Actor) -> QuerySet[AccessRestriction, Any]:
+    """Ids (patient_id) of the patients who objected to the actor (a person)."""
+    return AccessRestriction.objects.filter(
+        user=actor.user, lifted_at=None, practice_id=actor.practice.pk
+    ).values("patient_id")
 
 
 def find_likely_duplicates(

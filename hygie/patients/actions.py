@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -29,8 +30,16 @@ from .access import decision_for
 from .enums import CareRelationshipKind, Scope
 from .forms_data import IdentityData, check_identity
 from .identity import identity_status, is_high_trust
-from .models import AccessRestriction, BreakGlass, CareRelationship, Patient, PatientNameToken
+from .models import (
+    AccessRestriction,
+    BreakGlass,
+    CareRelationship,
+    Patient,
+    PatientNameToken,
+    PatientVersion,
+)
 from .policy import Basis
+from .versions import snapshot_of
 
 STRICT_TRAITS = (
     "birth_family_name",
@@ -52,6 +61,34 @@ LOW_TRUST_DOCUMENT = _lazy(
 
 class PracticeReadOnly(PermissionDenied):
     pass
+
+
+class VersionConflict(Exception):
+    """The record changed since the version the writer read (FHIR If-Match)."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"current version is {current}")
+        self.current = current
+
+
+def _new_version(patient: Patient, expected_version: int | None) -> None:
+    """Keeps the current version of `patient` and claims the next one. The
+    conditional UPDATE is the lock: of two writers who read the same version, the
+    second finds it gone and gets VersionConflict (and writes nothing)."""
+    claimed = Patient.objects.filter(
+        pk=patient.pk, version=patient.version if expected_version is None else expected_version
+    ).update(version=F("version") + 1)
+    if not claimed:
+        current = Patient.objects.filter(pk=patient.pk).values_list("version", flat=True).first()
+        raise VersionConflict(current or 0)
+    PatientVersion.objects.create(
+        practice_id=patient.practice_id,
+        patient_id=patient.pk,
+        version=patient.version,
+        valid_from=patient.updated_at,
+        snapshot=snapshot_of(patient),
+    )
+    patient.version += 1
 
 
 def check_can_write_identity(actor: Actor) -> None:
@@ -172,15 +209,24 @@ def do_create_patient(actor: Actor, data: IdentityData) -> Patient:
     return patient
 
 
-def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Patient:
+def do_update_patient(
+    actor: Actor, patient: Patient, data: IdentityData, *, expected_version: int | None = None
+) -> Patient:
     """Updates identity and contact details. Changing a strict trait or the INS of a
-    checked identity sends it back to "provisoire": it must be checked again."""
+    checked identity sends it back to "provisoire": it must be checked again.
+
+    With `expected_version`, raises VersionConflict unless the record is still at
+    that version (FHIR If-Match). Without it, a concurrent change since `patient`
+    was read is a conflict too: nothing is ever silently overwritten."""
     check_can_write_identity(actor)
     data = check_identity(data, clock.today())
     with transaction.atomic():
         changed = [f for f, v in asdict(data).items() if (getattr(patient, f) or "") != (v or "")]
         if not changed:
+            if expected_version is not None and expected_version != patient.version:
+                raise VersionConflict(patient.version)
             return patient
+        _new_version(patient, expected_version)
         for field in changed:
             value = getattr(data, field)
             setattr(patient, field, _stored(field, value))
@@ -211,9 +257,32 @@ def do_update_patient(actor: Actor, patient: Patient, data: IdentityData) -> Pat
             entity_type="Patient",
             entity_id=str(patient.pk),
             purpose=PurposeOfUse.PATADMIN,
-            detail={"fields": changed, "identity_reset": bool(reset)},
+            detail={"fields": changed, "identity_reset": bool(reset), "version": patient.version},
         )
     return patient
+
+
+def do_delete_patient(
+    actor: Actor, patient: Patient, *, expected_version: int | None = None
+) -> None:
+    """Marks the record deleted: it leaves every list and door (FHIR answers 410),
+    but nothing is erased (the record is kept for its legal retention period and
+    the audit refers to it). Raises VersionConflict like do_update_patient."""
+    check_can_write_identity(actor)
+    with transaction.atomic():
+        _new_version(patient, expected_version)
+        patient.deleted_at = clock.now()
+        patient.save(update_fields=["deleted_at", "version", "updated_at"])
+        record_event(
+            actor.source,
+            AuditEventType.PATIENT_DELETED,
+            action=AuditAction.DELETE,
+            patient_id=patient.pk,
+            entity_type="Patient",
+            entity_id=str(patient.pk),
+            purpose=PurposeOfUse.PATADMIN,
+            detail={"version": patient.version},
+        )
 
 
 def do_record_identity_check(
@@ -230,6 +299,7 @@ def do_record_identity_check(
         raise ValidationError({"document": [_("Indiquez le document contrôlé ou l'INS.")]})
     now = clock.now()
     with transaction.atomic():
+        _new_version(patient, None)
         if document:
             patient.identity_document = document
             patient.identity_checked_at = now
@@ -305,8 +375,10 @@ def do_add_care_relationship(
     with transaction.atomic():
         relationship = _add_care_relationship(actor, patient, membership.user, kind, ends_at)
         if kind == CareRelationshipKind.TREATING:
+            # The médecin traitant is part of the record (FHIR generalPractitioner).
+            _new_version(patient, None)
             patient.treating_practitioner = membership
-            patient.save(update_fields=["treating_practitioner", "updated_at"])
+            patient.save(update_fields=["treating_practitioner", "version", "updated_at"])
     return relationship
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hygie.core.models import BaseModel
-from hygie.crypto.fields import EncryptedDateField, EncryptedTextField
+from hygie.crypto.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from hygie.practices.models import Membership, Practice
 
 from .enums import CareRelationshipKind, IdentityDocument, IdentityStatus, InsOid
@@ -84,6 +84,11 @@ class Patient(EncryptedInPractice):
     # Blind indexes: HMACs under the practice's index key.
     nir_index = models.BinaryField(null=True)
     birth_date_index = models.BinaryField()
+    # Every change of the record makes a new version (FHIR meta.versionId); the
+    # previous ones are kept in PatientVersion. A patient is never deleted (medical
+    # records are kept for 20 years): `deleted_at` hides them from every door.
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -109,6 +114,26 @@ class Patient(EncryptedInPractice):
     def display_given_name(self) -> str:
         first = (self.birth_given_names or "").split(" ")[0]
         return self.used_given_name or first
+
+
+class PatientVersion(EncryptedInPractice):
+    """A previous version of a patient's record, as it was until it was replaced:
+    FHIR vread and history. `snapshot` holds the identity as Patient fields (see
+    actions.SNAPSHOT_FIELDS), encrypted like the record itself."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    # When this version became current (the record's updated_at at the time).
+    valid_from = models.DateTimeField()
+    snapshot = EncryptedJSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="patient_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient {self.patient_id} v{self.version}"
 
 
 class PatientNameToken(models.Model):

@@ -33,6 +33,7 @@ class Basis(enum.Enum):
     NO_ROLE = "no-role"
     RESTRICTED = "restricted"
     NEEDS_BREAK_GLASS = "needs-break-glass"
+    DELETED = "deleted"
 
 
 @dataclass(frozen=True)

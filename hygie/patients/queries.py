@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -24,45 +25,54 @@ def birth_date_index(practice_id: uuid.UUID, birth_date: dt.date) -> bytes:
     return blind_index(practice_id, BIRTH_DATE_PURPOSE, birth_date.isoformat())
 
 
+def name_search_rows(practice_id: uuid.UUID, name: str) -> QuerySet[PatientNameToken, Any]:
+    """Patient ids (as `patient_id` values) of the practice's live patients where
+    each word of `name` is a prefix of one of their names (accents and case
+    ignored). Empty when no word is long enough to be indexed."""
+    # Longest word first: longer prefixes are rarer, so fewer rows to check.
+    words = sorted(normalize_name(name).split(), key=len, reverse=True)
+    tokens = list(dict.fromkeys(t for w in words for t in name_query_tokens(practice_id, w)))
+    if not tokens:
+        return PatientNameToken.objects.none().values("patient_id")
+    first, *others = tokens
+    rows = PatientNameToken.objects.filter(
+        practice_id=practice_id, token=first, patient__deleted_at=None
+    )
+    for token in others:
+        rows = rows.filter(
+            Exists(PatientNameToken.objects.filter(patient_id=OuterRef("patient_id"), token=token))
+        )
+    # One token per (patient, prefix): no duplicates to remove.
+    return rows.values("patient_id")
+
+
 def search_patient_ids(
     practice_id: uuid.UUID,
     *,
     name: str = "",
     birth_date: dt.date | None = None,
     nir: str = "",
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[uuid.UUID]:
-    """Ids of the practice's patients matching every criterion given: each word of
-    `name` is a prefix of one of their names (accents and case ignored).
+    """Ids of the practice's patients matching every criterion given (name as in
+    name_search_rows).
 
     A name search is driven by the token index and stops at `limit`: a common
     3-letter prefix matches thousands of patients, and building that whole set
     first made the search slow as the practice grows (docs/performance.md)."""
-    # Longest word first: longer prefixes are rarer, so fewer rows to check.
-    words = sorted(normalize_name(name).split(), key=len, reverse=True) if name else []
-    tokens = [t for w in words for t in name_query_tokens(practice_id, w)]
-    tokens = list(dict.fromkeys(tokens))
-    if name and not tokens:
-        return []
-    if not tokens:
-        patients: QuerySet[Patient] = Patient.objects.filter(practice_id=practice_id)
+    if name:
+        rows = name_search_rows(practice_id, name)
         if nir:
-            patients = patients.filter(nir_index=nir_index(practice_id, nir))
+            rows = rows.filter(patient__nir_index=nir_index(practice_id, nir))
         if birth_date is not None:
-            patients = patients.filter(birth_date_index=birth_date_index(practice_id, birth_date))
-        return list(patients.values_list("pk", flat=True)[:limit])
-    first, *others = tokens
-    rows = PatientNameToken.objects.filter(practice_id=practice_id, token=first)
-    for token in others:
-        rows = rows.filter(
-            Exists(PatientNameToken.objects.filter(patient_id=OuterRef("patient_id"), token=token))
-        )
+            rows = rows.filter(patient__birth_date_index=birth_date_index(practice_id, birth_date))
+        return list(rows.values_list("patient_id", flat=True)[:limit])
+    patients: QuerySet[Patient] = Patient.objects.filter(practice_id=practice_id, deleted_at=None)
     if nir:
-        rows = rows.filter(patient__nir_index=nir_index(practice_id, nir))
+        patients = patients.filter(nir_index=nir_index(practice_id, nir))
     if birth_date is not None:
-        rows = rows.filter(patient__birth_date_index=birth_date_index(practice_id, birth_date))
-    # One token per (patient, prefix): no duplicates to remove.
-    return list(rows.values_list("patient_id", flat=True)[:limit])
+        patients = patients.filter(birth_date_index=birth_date_index(practice_id, birth_date))
+    return list(patients.values_list("pk", flat=True)[:limit])
 
 
 def has_care_relationship(patient_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> bool:

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from hygie.accounts.models import User
 
+from .enums import Role
 from .models import Membership, Practice
 
 
@@ -48,3 +49,19 @@ def admins_of(practice: Practice, today: dt.date) -> list[User]:
         .filter(Q(is_admin=True) | Q(role="admin"))
     )
     return [m.user for m in memberships]
+
+
+def membership_ids_of_user(practice: Practice, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The ids of a user's memberships in `practice` (FHIR: their PractitionerRole)."""
+    return set(
+        Membership.objects.filter(practice=practice, user_id=user_id).values_list("pk", flat=True)
+    )
+
+
+def practitioner_role(practice: Practice, membership_id: uuid.UUID) -> Membership | None:
+    """A practitioner's membership of `practice` (FHIR PractitionerRole), or None."""
+    return (
+        Membership.objects.select_related("user")
+        .filter(practice=practice, pk=membership_id, role=Role.PRACTITIONER)
+        .first()
+    )

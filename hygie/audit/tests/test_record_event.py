@@ -131,7 +131,7 @@ def test_detail_survives_the_database_and_still_verifies(
         {"ratio": 0.5},
         {1: "int key"},
         {"when": uuid.uuid4()},
-        {"text": "x" * 3000},
+        {"text": "x" * 5000},
         {"nul": "a\x00"},
     ],
 )
