@@ -7,6 +7,8 @@ Patient whose gender is "femme". These are the FHIR R4 value sets with a
 
 from __future__ import annotations
 
+from hygie.practices.enums import Specialty
+
 ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
 NAME_USE = frozenset({"usual", "official", "temp", "nickname", "anonymous", "old", "maiden"})
 IDENTIFIER_USE = frozenset({"usual", "official", "temp", "secondary", "old"})
@@ -16,10 +18,20 @@ ADDRESS_USE = frozenset({"home", "work", "temp", "old", "billing"})
 ADDRESS_TYPE = frozenset({"postal", "physical", "both"})
 LINK_TYPE = frozenset({"replaced-by", "replaces", "refer", "seealso"})
 ISSUE_SEVERITY = frozenset({"fatal", "error", "warning", "information"})
+# FR Core narrows a patient's gender (fr-core-vs-patient-gender): no "other".
+FR_CORE_PATIENT_GENDER = frozenset({"male", "female", "unknown"})
+# TRE_R38-SpecialiteOrdinale, required by FR Core on PractitionerRole.specialty:
+# Hygie emits and accepts only the specialties it knows (practices.enums).
+SPECIALTY = frozenset(s.value for s in Specialty if s.value)
+AUDIT_EVENT_ACTION = frozenset({"C", "R", "U", "D", "E"})
+AUDIT_EVENT_OUTCOME = frozenset({"0", "4", "8", "12"})
+NETWORK_TYPE = frozenset({"1", "2", "3", "4", "5"})
 
-# (resource type, dotted path through lists) -> allowed codes
+# (resource type, dotted path through lists) -> allowed codes. A path checks every
+# code under it whatever its system: Practitioner.qualification is left out, since
+# its codings mix several value sets (profession, category, degree).
 REQUIRED: dict[tuple[str, str], frozenset[str]] = {
-    ("Patient", "gender"): ADMINISTRATIVE_GENDER,
+    ("Patient", "gender"): FR_CORE_PATIENT_GENDER,
     ("Patient", "name.use"): NAME_USE,
     ("Patient", "identifier.use"): IDENTIFIER_USE,
     ("Patient", "telecom.system"): CONTACT_POINT_SYSTEM,
@@ -34,5 +46,11 @@ REQUIRED: dict[tuple[str, str], frozenset[str]] = {
     ("Practitioner", "telecom.use"): CONTACT_POINT_USE,
     ("Organization", "identifier.use"): IDENTIFIER_USE,
     ("Organization", "telecom.system"): CONTACT_POINT_SYSTEM,
+    ("PractitionerRole", "identifier.use"): IDENTIFIER_USE,
+    ("PractitionerRole", "telecom.system"): CONTACT_POINT_SYSTEM,
+    ("PractitionerRole", "specialty.coding.code"): SPECIALTY,
+    ("AuditEvent", "action"): AUDIT_EVENT_ACTION,
+    ("AuditEvent", "outcome"): AUDIT_EVENT_OUTCOME,
+    ("AuditEvent", "agent.network.type"): NETWORK_TYPE,
     ("OperationOutcome", "issue.severity"): ISSUE_SEVERITY,
 }

@@ -37,3 +37,23 @@ def patient_id_system(practice_id: object) -> str:
     """The system of a patient's local id: one stable URI per practice (FR Core fixes
     none). The practice's own UUID makes it unique without a registered namespace."""
     return f"urn:uuid:{practice_id}"
+
+
+# Practitioners (decision 0009, §2). idNatPs = "8" + RPPS: the prefix of an RPPS
+# number in TRE_G08-TypeIdentifiantPersonne.
+IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
+IDNPS_RPPS_PREFIX = "8"
+RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
+PROFESSION_SYSTEM = (
+    "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
+)
+SPECIALTY_SYSTEM = (
+    "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale"
+)
+
+# Organizations: FINESS is a URL, not an OID, in FR Core.
+FINESS_SYSTEM = "https://finess.esante.gouv.fr"
+
+# The AuditEvent vocabularies (DICOM, audit-event-type, restful-interaction, BALP)
+# live in hygie.audit.fhir: the audit app sits below this one and exports the
+# same shape (decision 0009, §3).
