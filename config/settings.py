@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "hygie.core",
     "hygie.crypto",
     "hygie.audit",
@@ -189,8 +190,9 @@ else:
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (throttling, used TOTP codes): shared across processes -----------
+# --- Cache (throttling, used TOTP codes, client assertion jti): shared across processes
 REDIS_URL = env_str("HYGIE_REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -200,6 +202,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "hygie_cache",
+            # Django culls a third of the entries past 300 by default: a used TOTP
+            # code or a client assertion's jti must not be forgotten early because
+            # someone filled the cache with failed logins.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -282,6 +288,48 @@ HYGIE_MAX_REQUEST_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 BASE_URL = env_str("HYGIE_BASE_URL", "http://127.0.0.1:8000") or ""
 CARE_WINDOW_DAYS = env_int("HYGIE_CARE_WINDOW_DAYS", 365, minimum=1)
 BREAK_GLASS_DAYS = env_int("HYGIE_BREAK_GLASS_DAYS", 7, minimum=1)
+
+# --- FHIR API authorization: OAuth 2.0 / SMART on FHIR (decision 0010) -------
+# The token, code and client models are Hygie's (they carry the practice, the
+# membership and the launch patient); DOT's own are swapped out.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "fhir.ApiClient"
+OAUTH2_PROVIDER_GRANT_MODEL = "fhir.AuthorizationCode"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "fhir.AccessToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "fhir.RefreshToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "fhir.IdToken"  # noqa: S105 (a model name)
+# How long an unused offline_access refresh token stays valid (sliding).
+OAUTH_REFRESH_TOKEN_DAYS = env_int("HYGIE_OAUTH_REFRESH_TOKEN_DAYS", 30, minimum=1)
+OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "hygie.fhir.smart.server.SmartServer",
+    "OAUTH2_VALIDATOR_CLASS": "hygie.fhir.smart.validator.SmartValidator",
+    "SCOPES_BACKEND_CLASS": "hygie.fhir.smart.validator.SmartScopes",
+    "SCOPES": {},
+    "DEFAULT_SCOPES": [],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # SMART Backend Services: "expires_in SHOULD NOT exceed 300"; App Launch too.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OAUTH_REFRESH_TOKEN_DAYS * 86400,
+    # https only; a client registered with a loopback http:// redirect URI (native
+    # app, RFC 8252) is allowed http for itself (ApiClient.get_allowed_schemes).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # RFC 9207: the authorization response names its issuer, the FHIR base URL.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "OIDC_ISS_ENDPOINT": BASE_URL.rstrip("/") + "/fhir/R4",
+    "REQUEST_APPROVAL_PROMPT": "force",
+}
 
 # --- Encryption keys --------------------------------------------------------
 # Embedded: a key file created at first start in HYGIE_DATA_DIR/keys (mode 0600).

@@ -6,5 +6,6 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("patients/", include("hygie.patients.urls")),
     path("cabinet/", include("hygie.practices.urls")),
+    path("fhir/R4/", include("hygie.fhir.urls")),
     path("", include("hygie.web.urls")),
 ]

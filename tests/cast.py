@@ -11,20 +11,30 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 from importlib import import_module
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.http import HttpResponse
 from django.test import Client
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
 
 from hygie.accounts.actions import do_create_user
 from hygie.accounts.models import User, UserSession
 from hygie.audit.actions import AuditSource
 from hygie.core import clock
+from hygie.fhir.models import ApiClient
+from hygie.fhir.smart.actions import do_register_app_client, do_register_backend_client
+from hygie.fhir.smart.endpoints import endpoint_url, fhir_base_url
 from hygie.patients.actions import do_add_care_relationship, do_create_patient
 from hygie.patients.enums import CareRelationshipKind, Gender, InsOid
 from hygie.patients.forms_data import IdentityData
@@ -186,3 +196,192 @@ def build_cast() -> Cast:
     )
     do_end_membership(damien, reason="départ", source=SETUP)
     return Cast(a, b, alice, bob, carla, denise, damien, ernest, patient)
+
+
+# --- FHIR API tokens (issue 3): real flows, real tokens -------------------------------
+# A test that needs a bearer token gets it the way an app does: App Launch through
+# the authorize pages and the token endpoint, or a signed client assertion.
+
+SMART_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+SMART_APP_SCOPES = "patient/*.cruds user/*.cruds launch/patient offline_access online_access"
+
+
+def smart_app(
+    scopes: str = SMART_APP_SCOPES,
+    *,
+    practice: Practice | None = None,
+    redirect_uri: str = SMART_REDIRECT_URI,
+    name: str = "Appli de test",
+) -> ApiClient:
+    """A SMART app registered as `hygie apiclient create --redirect-uri` does."""
+    return do_register_app_client(
+        name=name, scopes=scopes, redirect_uris=[redirect_uri], practice=practice, source=SETUP
+    )
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(
+    app: ApiClient,
+    *,
+    scopes: str,
+    challenge: str,
+    state: str = "etat-123",
+    aud: str | None = None,
+    method: str | None = "S256",
+) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uris.split()[0],
+        "scope": scopes,
+        "state": state,
+        "aud": fhir_base_url() if aud is None else aud,
+        "code_challenge": challenge,
+    }
+    if method is not None:
+        params["code_challenge_method"] = method
+    return (
+        endpoint_url("authorize").removeprefix(settings.BASE_URL.rstrip("/"))
+        + "?"
+        + urlencode(params)
+    )
+
+
+def code_from(response: HttpResponse) -> str:
+    """The authorization code in the redirect to the app (fails the test otherwise)."""
+    assert response.status_code == 302, response.content.decode()[:2000]
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert "code" in query, response["Location"]
+    return query["code"][0]
+
+
+def post_token(client: Client, **data: str) -> HttpResponse:
+    path = endpoint_url("token").removeprefix(settings.BASE_URL.rstrip("/"))
+    return client.post(path, data)
+
+
+def launch_app(
+    browser: Client,
+    app: ApiClient,
+    *,
+    scopes: str,
+    patient: Patient | None = None,
+    practice: Practice | None = None,
+) -> dict[str, object]:
+    """Runs SMART standalone launch in `browser` (a logged-in test client, see
+    login()): authorize, practice choice if asked, patient picker, consent, then
+    the code exchange with PKCE. Returns the token response (JSON)."""
+    verifier, challenge = pkce_pair()
+    response = browser.get(authorize_url(app, scopes=scopes, challenge=challenge))
+    assert response.status_code == 200, response.content.decode()[:2000]
+    rid = response.context["rid"]
+    if "fhir/smart/practice.html" in [t.name for t in response.templates]:
+        assert practice is not None, "this person must choose the practice"
+        response = browser.post(
+            response.request["PATH_INFO"],
+            {"rid": rid, "action": "practice", "practice": str(practice.pk)},
+        )
+    if "fhir/smart/patient.html" in [t.name for t in response.templates]:
+        assert patient is not None, "this app asks for a patient"
+        response = browser.post(
+            response.request["PATH_INFO"],
+            {"rid": rid, "action": "patient", "patient": str(patient.pk)},
+        )
+    assert "fhir/smart/consent.html" in [t.name for t in response.templates]
+    response = browser.post(response.request["PATH_INFO"], {"rid": rid, "action": "allow"})
+    tokens = post_token(
+        Client(),
+        grant_type="authorization_code",
+        code=code_from(response),
+        redirect_uri=app.redirect_uris.split()[0],
+        client_id=app.client_id,
+        code_verifier=verifier,
+    )
+    assert tokens.status_code == 200, tokens.content.decode()
+    data: dict[str, object] = tokens.json()
+    return data
+
+
+def bearer_token_for(
+    membership: Membership,
+    scopes: str = "user/*.cruds",
+    *,
+    patient: Patient | None = None,
+    app: ApiClient | None = None,
+) -> str:
+    """A real access token of the cast member `membership`, for its practice, from
+    the App Launch flow (login with second factor, consent, code exchange)."""
+    browser = login(Client(), membership.user)
+    app = app or smart_app()
+    data = launch_app(browser, app, scopes=scopes, patient=patient, practice=membership.practice)
+    return str(data["access_token"])
+
+
+@dataclass
+class BackendClient:
+    """A registered backend service and its private key (kept by the test, as the
+    real service keeps it)."""
+
+    client: ApiClient
+    key: ECKey | RSAKey
+    kid: str
+    alg: str
+
+    @property
+    def client_id(self) -> str:
+        return self.client.client_id
+
+    def assertion(self, header: dict[str, object] | None = None, **claims: object) -> str:
+        """A fresh client assertion (new jti), with claims and header overridable."""
+        now = int(time.time())
+        body: dict[str, object] = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": endpoint_url("token"),
+            "exp": now + 240,
+            "jti": secrets.token_urlsafe(16),
+        }
+        body.update(claims)
+        head: dict[str, object] = {"alg": self.alg, "kid": self.kid, "typ": "JWT"}
+        head.update(header or {})
+        return jwt.encode(head, body, self.key, algorithms=[str(head["alg"])])
+
+    def token_response(self, scopes: str, assertion: str | None = None) -> HttpResponse:
+        return post_token(
+            Client(),
+            grant_type="client_credentials",
+            scope=scopes,
+            client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            client_assertion=assertion or self.assertion(),
+        )
+
+    def token(self, scopes: str | None = None) -> str:
+        response = self.token_response(scopes or self.client.registered_scopes)
+        assert response.status_code == 200, response.content.decode()
+        return str(response.json()["access_token"])
+
+
+def api_client_for(
+    practice: Practice,
+    scopes: str = "system/*.rs",
+    *,
+    alg: str = "ES384",
+    name: str = "Service de test",
+) -> BackendClient:
+    """A backend client of `practice` registered as `hygie apiclient create --jwks`
+    does, with a key generated here. `.token()` gets a real bearer token."""
+    kid = f"cle-{secrets.token_hex(4)}"
+    key: ECKey | RSAKey = (
+        ECKey.generate_key("P-384", parameters={"kid": kid})
+        if alg == "ES384"
+        else RSAKey.generate_key(2048, parameters={"kid": kid})
+    )
+    jwks = {"keys": [{**key.as_dict(private=False), "kid": kid}]}
+    client = do_register_backend_client(practice, name=name, scopes=scopes, jwks=jwks, source=SETUP)
+    return BackendClient(client, key, kid, alg)

@@ -15,6 +15,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from hygie.audit.actions import AuditSource, record_event
 from hygie.audit.enums import AuditAction, AuditEventType
@@ -93,7 +98,43 @@ def do_revoke_sessions(
                 entity_id=str(user.pk),
                 detail={"sessions": len(revoked), "reason": reason[:100]},
             )
+        # The FHIR API's tokens are sessions too: they go in the same transaction.
+        do_revoke_api_tokens(user, reason=reason, source=source, practice_id=practice_id)
     return len(revoked)
+
+
+def do_revoke_api_tokens(
+    user: User, *, reason: str, source: AuditSource, practice_id: object = None
+) -> int:
+    """Deletes the FHIR API access tokens, refresh tokens and pending authorization
+    codes the user holds (those bound to `practice_id` only, when given): the next
+    API request with one of them is refused and none can be refreshed.
+
+    The token models are hygie.fhir's, swapped into django-oauth-toolkit (decision
+    0010); accounts reaches them through DOT's getters, not the layer above, and
+    relies on their `user` and `practice_id` columns."""
+    filters: dict[str, object] = {"user": user}
+    if practice_id is not None:
+        filters["practice_id"] = practice_id
+    with transaction.atomic():
+        refresh = get_refresh_token_model().objects.filter(**filters).delete()[0]
+        access = get_access_token_model().objects.filter(**filters).delete()[0]
+        codes = get_grant_model().objects.filter(**filters).delete()[0]
+        if refresh or access or codes:
+            record_event(
+                source,
+                AuditEventType.OAUTH_TOKENS_REVOKED,
+                action=AuditAction.EXECUTE,
+                entity_type="User",
+                entity_id=str(user.pk),
+                detail={
+                    "access_tokens": access,
+                    "refresh_tokens": refresh,
+                    "codes": codes,
+                    "reason": reason[:100],
+                },
+            )
+    return int(access + refresh + codes)
 
 
 def do_revoke_session(user: User, session_id: uuid.UUID, *, source: AuditSource) -> bool:
