@@ -1,0 +1,81 @@
+"""AuditEvent: the practice's audit log, read and searched by its admins only
+(hygie.practices.access), each reading audited in turn."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from hygie.audit.models import AuditEvent
+from hygie.patients.criteria import DatePrefix
+from hygie.practices import access
+
+from ..mappers import audit_event
+from ..smart.scopes import Interaction
+from . import base
+from .base import Call, Entry, ResourceHandler
+from .errors import bad_request
+from .params import Search, instant_value
+
+
+def _entry(event: AuditEvent) -> Entry:
+    return Entry(audit_event.to_fhir(event), 1, event.recorded_at)
+
+
+def _reference(value: str, kind: str, name: str) -> uuid.UUID:
+    prefix, _, ident = value.rpartition("/")
+    try:
+        if prefix in ("", kind):
+            return uuid.UUID(ident)
+    except ValueError:
+        pass
+    raise bad_request(f"{name} attend {kind}/id.", name)
+
+
+class AuditEventHandler(ResourceHandler):
+    type_name = "AuditEvent"
+    interactions = (base.READ, base.SEARCH)
+    search_params: ClassVar[dict[str, tuple[str, str]]] = {
+        "date": ("date", "Date de l'événement (préfixes ge, gt, le, lt, eq)"),
+        "patient": ("reference", "Le patient concerné (Patient/id)"),
+        "agent": ("reference", "La personne qui a agi (Practitioner/id)"),
+    }
+
+    def read(self, call: Call, resource_id: str) -> Entry:
+        call.require("AuditEvent", Interaction.READ)
+        return _entry(access.access_audit_event(call.actor, resource_id))
+
+    def search(self, call: Call, search: Search) -> tuple[int, list[Entry]]:
+        call.require("AuditEvent", Interaction.SEARCH)
+        since = until = None
+        patient_id = user_id = None
+        for param in search.params:
+            if len(param.values) > 1:
+                raise bad_request(f"{param.name} : une seule valeur à la fois.", param.name)
+            value = param.values[0]
+            if param.name == "patient":
+                patient_id = _reference(value, "Patient", "patient")
+            elif param.name == "agent":
+                user_id = _reference(value, "Practitioner", "agent")
+            else:
+                moment = instant_value(value, "date")
+                if moment.prefix in (DatePrefix.GE, DatePrefix.EQ):
+                    since = moment.start
+                if moment.prefix is DatePrefix.GT:
+                    since = moment.end
+                if moment.prefix in (DatePrefix.LT,):
+                    until = moment.start
+                if moment.prefix in (DatePrefix.LE, DatePrefix.EQ):
+                    until = moment.end
+                if moment.prefix is DatePrefix.NE:
+                    raise bad_request("date : le préfixe ne n'est pas pris en charge ici.", "date")
+        total, events = access.access_audit_events(
+            call.actor,
+            since=since,
+            until=until,
+            patient_id=patient_id,
+            user_id=user_id,
+            offset=search.offset,
+            count=0 if search.summary_count else search.count,
+        )
+        return total, [_entry(e) for e in events]
