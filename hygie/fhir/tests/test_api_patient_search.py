@@ -8,10 +8,12 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
 from hygie.patients.actions import do_create_patient, do_restrict_access
+from hygie.patients.models import Patient
 from hygie.practices.context import as_system
 from tests.cast import identity
 
@@ -205,3 +207,15 @@ def test_a_search_is_audited_with_the_patients_it_returned(cast):
     search(call_as(cast.actor("alice")), ("name", "lefevre"))
     event = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_SEARCH).latest("id")
     assert event.detail["results"] == [str(cast.patient.pk)]
+
+
+def test_last_updated_selects_by_the_time_of_the_last_change(cast):
+    alice = call_as(cast.actor("alice"))
+    changed = Patient.objects.get(pk=cast.patient.pk).updated_at
+    day = timezone.localdate(changed).isoformat()  # a date is a day of Paris time
+    assert ids(search(alice, ("_lastUpdated", day))) == [str(cast.patient.pk)]
+    later = (changed + dt.timedelta(seconds=1)).isoformat()
+    assert ids(search(alice, ("_lastUpdated", f"gt{later}"))) == []
+    assert ids(search(alice, ("_lastUpdated", f"lt{later}"))) == [str(cast.patient.pk)]
+    assert status_of(alice, "GET", "Patient", query=[("_lastUpdated", "2026-13-01")]) == 400
+    assert status_of(alice, "GET", "Patient", query=[("_lastUpdated", "2026-01-01T10:00")]) == 400
