@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
+from oauth2_provider.models import clear_expired
 
 from hygie.accounts.actions import do_disable_dormant_accounts
 from hygie.audit.actions import AuditSource, record_event
@@ -24,6 +25,8 @@ def run_scheduled_jobs() -> dict[str, Any]:
     source = AuditSource.system("scheduler")
     closed = do_close_expired_memberships(source=source)
     dormant = do_disable_dormant_accounts(source=source)
+    # Expired API tokens and codes are worthless but still rows: remove them.
+    clear_expired()
     # A checkpoint vouches for the log as it is: never write one over a damaged log.
     directory = Path(settings.AUDIT_CHECKPOINT_DIR)
     report = verify_chains(directory)

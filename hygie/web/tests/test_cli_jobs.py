@@ -14,10 +14,11 @@ from hygie.accounts.models import User, UserSession
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
 from hygie.core import clock
+from hygie.fhir.models import AccessToken
 from hygie.practices.actions import do_add_member
 from hygie.practices.enums import Role
 from hygie.practices.models import Membership
-from tests.cast import SETUP, Cast, make_user, open_session
+from tests.cast import SETUP, Cast, api_client_for, make_user, open_session
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,13 @@ def test_a_second_run_has_nothing_left_to_do(cast: Cast) -> None:
     data = json.loads(run("--json"))
 
     assert (data["memberships_closed"], data["dormant_disabled"]) == (0, [])
+
+
+def test_the_jobs_remove_expired_api_tokens_and_keep_live_ones(cast):
+    service = api_client_for(cast.practice_a, "system/Patient.rs")
+    service.token()
+    service.token()
+    expired, live = AccessToken.objects.order_by("created")[:2]
+    AccessToken.objects.filter(pk=expired.pk).update(expires=clock.now() - dt.timedelta(hours=1))
+    run()
+    assert list(AccessToken.objects.values_list("pk", flat=True)) == [live.pk]
