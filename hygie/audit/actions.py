@@ -42,6 +42,19 @@ class AuditSource:
     source_address: str | None
     user_agent: str
     session_ref: str
+    # API requests: which registered app acted, which FHIR interaction, and the
+    # caller's X-Request-Id; recorded in each event's detail (BALP).
+    client_id: str = ""
+    interaction: str = ""
+    request_id: str = ""
+
+    def api_detail(self) -> dict[str, str]:
+        named = {
+            "client_id": self.client_id,
+            "interaction": self.interaction,
+            "request_id": self.request_id,
+        }
+        return {k: v for k, v in named.items() if v}
 
     @classmethod
     def system(cls, job_name: str, practice_id: UUID | None = None) -> AuditSource:
@@ -109,6 +122,64 @@ def record_event(
     the chain head, insert, move the head. `detail` is small metadata (counts,
     field names), never clinical content nor what a user typed into a search.
     """
+    event = _new_event(
+        source,
+        event_type,
+        action=action,
+        outcome=outcome,
+        patient_id=patient_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        purpose=purpose,
+        reason=reason,
+        detail=detail,
+        practice_id=practice_id,
+    )
+    _append([event])
+    return event
+
+
+def record_patient_reads(
+    source: AuditSource,
+    event_type: AuditEventType,
+    patient_ids: list[UUID],
+    *,
+    purpose: PurposeOfUse | str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> list[AuditEvent]:
+    """One read event per patient, appended together (one lock, one insert): the
+    patients a list or a search showed, each in their own access history."""
+    events = [
+        _new_event(
+            source,
+            event_type,
+            action=AuditAction.READ,
+            patient_id=patient_id,
+            entity_type="Patient",
+            entity_id=str(patient_id),
+            purpose=purpose,
+            detail=detail,
+        )
+        for patient_id in patient_ids
+    ]
+    _append(events)
+    return events
+
+
+def _new_event(
+    source: AuditSource,
+    event_type: AuditEventType,
+    *,
+    action: AuditAction,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    patient_id: UUID | None = None,
+    entity_type: str = "",
+    entity_id: str = "",
+    purpose: PurposeOfUse | str = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+    practice_id: UUID | _Default | None = FROM_SOURCE,
+) -> AuditEvent:
     if isinstance(practice_id, _Default):
         practice_id = source.practice_id
     if practice_id is not None:
@@ -117,7 +188,7 @@ def record_event(
     if purpose == PurposeOfUse.ETREAT and not reason.strip():
         raise ValueError("A break-the-glass access (ETREAT) must state its reason")
     chain = chain_for(practice_id)
-    event = AuditEvent(
+    return AuditEvent(
         chain=chain,
         event_type=AuditEventType(event_type),
         action=AuditAction(action),
@@ -134,8 +205,17 @@ def record_event(
         entity_id=_checked_code("entity_id", entity_id),
         # Free text (it often names the patient): sealed under the practice's key.
         reason=seal_text(practice_id, REASON_AAD + chain.encode(), _clean(reason, None)),
-        detail=_checked_detail(detail),
+        detail=_checked_detail({**(detail or {}), **source.api_detail()}),
     )
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chains `events` (all of one practice) after the head of their chain."""
+    if not events:
+        return
+    chain = events[0].chain
+    if any(e.chain != chain for e in events):
+        raise ValueError("events of one append must share their chain")
     with transaction.atomic(savepoint=False):
         # The row lock serialises writers of one chain (SQLite: BEGIN IMMEDIATE
         # already does). get_or_create retries the get if a racing first writer
@@ -144,14 +224,20 @@ def record_event(
             chain=chain, defaults={"updated_at": clock.now()}
         )
         # Read the clock under the lock so that time never goes back along a chain.
-        event.recorded_at = clock.now()
-        event.seq = head.seq + 1
-        event.prev_hash = head.hash
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-        head.seq, head.hash, head.updated_at = event.seq, event.hash, event.recorded_at
+        now = clock.now()
+        seq, previous = head.seq, head.hash
+        for event in events:
+            seq += 1
+            event.recorded_at, event.seq, event.prev_hash = now, seq, previous
+            event.hash = compute_hash(event)
+            previous = event.hash
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)
+        # The database lets the head move only onto the last event (migration 0003).
+        head.seq, head.hash, head.updated_at = seq, previous, now
         head.save(update_fields=["seq", "hash", "updated_at"])
-    return event
 
 
 REASON_AAD = b"audit.reason|"

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from hygie.audit.actions import record_event
+from hygie.audit.actions import record_event, record_patient_reads
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.core import clock
 from hygie.crypto.blind import normalize_name
@@ -136,7 +136,11 @@ def _access(
     *,
     deleted_ok: bool = False,
     detail: dict[str, object] | None = None,
+    resolve: Callable[[Patient], Patient] | None = None,
 ) -> Patient:
+    """`resolve` turns the allowed patient into what is actually read (a version);
+    its PatientNotFound/PatientDeleted is recorded as the refusal it is, so that
+    the log never shows a read that returned nothing."""
     parsed = _parse(patient_id)
     patient = (
         Patient.objects.select_related("treating_practitioner__user")
@@ -159,6 +163,15 @@ def _access(
         # Only someone who may see the patient learns that the record was deleted.
         _deny(actor, str(patient.pk), patient, scope, Basis.DELETED)
         raise PatientDeleted
+    if resolve is not None:
+        try:
+            read = resolve(patient)
+        except PatientNotFound as exc:
+            gone = isinstance(exc, PatientDeleted)
+            _deny(
+                actor, str(patient.pk), patient, scope, Basis.DELETED if gone else Basis.NOT_FOUND
+            )
+            raise
     event = AuditEventType.CLINICAL_READ if scope == Scope.CLINICAL else AuditEventType.PATIENT_READ
     reason = ""
     if decision.basis is Basis.BREAK_GLASS and actor.user is not None:
@@ -175,7 +188,7 @@ def _access(
         reason=reason,
         detail={"scope": str(scope), "basis": decision.basis.value, **(detail or {})},
     )
-    return patient
+    return read if resolve is not None else patient
 
 
 def access_patient_history(actor: Actor, patient_id: object) -> list[Patient]:
@@ -190,17 +203,31 @@ def access_patient_history(actor: Actor, patient_id: object) -> list[Patient]:
 def access_patient_version(actor: Actor, patient_id: object, version: int) -> Patient:
     """One version of the record (FHIR vread), audited as a read of the patient.
     Raises PatientNotFound for an unknown version, as for an unknown patient."""
-    patient = _access(
-        actor, patient_id, Scope.IDENTITY, deleted_ok=True, detail={"version": version}
+
+    def resolve(patient: Patient) -> Patient:
+        if version == patient.version:
+            if patient.deleted_at is not None:
+                raise PatientDeleted
+            return patient
+        stored = PatientVersion.objects.filter(patient_id=patient.pk, version=version).first()
+        if stored is None:
+            raise PatientNotFound
+        return patient_from_snapshot(stored)
+
+    return _access(
+        actor,
+        patient_id,
+        Scope.IDENTITY,
+        deleted_ok=True,
+        detail={"version": version},
+        resolve=resolve,
     )
-    if version == patient.version:
-        if patient.deleted_at is not None:
-            raise PatientDeleted
-        return patient
-    stored = PatientVersion.objects.filter(patient_id=patient.pk, version=version).first()
-    if stored is None:
-        raise PatientNotFound
-    return patient_from_snapshot(stored)
+
+
+def record_out_of_scope(actor: Actor, patient_id: object) -> None:
+    """A token limited to one patient asked for another: refused (404, as for an
+    absent patient) and recorded like every refusal, without looking it up."""
+    _deny(actor, str(patient_id)[:64], None, Scope.IDENTITY, Basis.OUTSIDE_LAUNCH_PATIENT)
 
 
 def access_clinical_record(actor: Actor, patient_id: object) -> Patient:
@@ -265,19 +292,9 @@ def search_patients(
     patients = _without_restricted(actor, listed)
     patients.sort(key=lambda p: (p.display_family_name, p.display_given_name))
     patients = patients[:limit]
-    record_event(
-        actor.source,
-        AuditEventType.PATIENT_SEARCH,
-        action=AuditAction.READ,
-        entity_type="Patient",
-        purpose=PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT,
-        detail={
-            "count": len(patients),
-            "results": [str(p.pk) for p in patients],
-            "criteria": sorted(
-                k for k, v in {"name": name, "birth_date": birth_date, "nir": nir}.items() if v
-            ),
-        },
+    criteria = {"name": name, "birth_date": birth_date, "nir": nir}
+    _record_listing(
+        actor, [p.pk for p in patients], len(patients), sorted(k for k, v in criteria.items() if v)
     )
     return patients
 
@@ -319,6 +336,7 @@ def find_patients(
     offset: int = 0,
     count: int = 20,
     cap: int = 1000,
+    max_total: int | None = None,
     criteria_names: Sequence[str] = (),
 ) -> PatientPage:
     """One page of the practice's live patients matching every condition, sorted by
@@ -326,8 +344,9 @@ def find_patients(
 
     Conditions an index serves exactly are answered without decrypting a row; any
     other needs the candidates decrypted, and more than `cap` of them raises
-    SearchTooBroad (a search is not a way to read the whole practice). The search
-    and the ids of the page it returns are audited; `count=0` returns the total only."""
+    SearchTooBroad (a search is not a way to read the whole practice), as do more
+    than `max_total` matches. The search and the patients on the page are audited;
+    `count=0` returns the total only."""
     _check_may_search(actor)
     practice_id = actor.practice.pk
     rows = Patient.objects.filter(practice_id=practice_id, deleted_at=None)
@@ -345,6 +364,8 @@ def find_patients(
     decrypting = any(not c.exact for c in conditions) or any(k in DECRYPTED_SORTS for k, _ in order)
     if not decrypting:
         total = rows.count()
+        if max_total is not None and total > max_total:
+            raise SearchTooBroad
         ordering = [("-" if desc else "") + COLUMN_SORTS[key] for key, desc in order] + ["pk"]
         ids = list(rows.order_by(*ordering).values_list("pk", flat=True)[offset : offset + count])
         by_id = {p.pk: p for p in Patient.objects.filter(pk__in=ids)} if ids else {}
@@ -360,13 +381,20 @@ def find_patients(
         for key, desc in reversed(order):  # stable sorts: the first key ends up primary
             found.sort(key=_sort_key(key), reverse=desc)
         total = len(found)
+        if max_total is not None and total > max_total:
+            raise SearchTooBroad
         page = found[offset : offset + count]
     _record_listing(actor, [p.pk for p in page], total, sorted(criteria_names))
     return PatientPage(total, page)
 
 
 def find_patient_changes(
-    actor: Actor, *, since: dt.datetime | None = None, offset: int = 0, count: int = 20
+    actor: Actor,
+    *,
+    since: dt.datetime | None = None,
+    offset: int = 0,
+    count: int = 20,
+    max_total: int | None = None,
 ) -> tuple[int, list[Patient]]:
     """Every version of the practice's patient records, newest first (FHIR type
     history), one page of it: (total, versions as Patients, deleted ones with
@@ -383,6 +411,8 @@ def find_patient_changes(
         current = current.filter(updated_at__gte=since)
         older = older.filter(valid_from__gte=since)
     total = current.count() + older.count()
+    if max_total is not None and total > max_total:
+        raise SearchTooBroad
     rows = (
         current.values_list("pk", "version", "updated_at")
         .union(older.values_list("patient_id", "version", "valid_from"), all=True)
@@ -402,20 +432,28 @@ def find_patient_changes(
     return total, versions
 
 
-def _record_listing(actor: Actor, ids: list[uuid.UUID], total: int, criteria: list[str]) -> None:
-    """A page of patients shown: the ids on it are the reads to account for."""
+def _record_listing(
+    actor: Actor,
+    ids: list[uuid.UUID],
+    total: int,
+    criteria: list[str],
+    *,
+    purpose: PurposeOfUse | None = None,
+) -> None:
+    """A list of patients shown: the search itself (criteria names and counts,
+    never what was typed), then one read per patient shown, so that each patient's
+    access history holds it (IHE BALP PatientQuery: one event per patient)."""
+    purpose = purpose or (PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT)
     record_event(
         actor.source,
         AuditEventType.PATIENT_SEARCH,
         action=AuditAction.READ,
         entity_type="Patient",
-        purpose=PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT,
-        detail={
-            "count": len(ids),
-            "total": total,
-            "results": [str(i) for i in ids],
-            "criteria": criteria,
-        },
+        purpose=purpose,
+        detail={"count": len(ids), "total": total, "criteria": criteria},
+    )
+    record_patient_reads(
+        actor.source, AuditEventType.PATIENT_READ, ids, purpose=purpose, detail={"via": "list"}
     )
 
 
@@ -454,16 +492,7 @@ def find_likely_duplicates(
         )
         if patient.pk in nir_matches or same_family or wanted_given & givens:
             found.append(patient)
-    record_event(
-        actor.source,
-        AuditEventType.PATIENT_SEARCH,
-        action=AuditAction.READ,
-        entity_type="Patient",
-        purpose=PurposeOfUse.PATADMIN,
-        detail={
-            "count": len(found),
-            "results": [str(p.pk) for p in found],
-            "criteria": ["duplicates"],
-        },
+    _record_listing(
+        actor, [p.pk for p in found], len(found), ["duplicates"], purpose=PurposeOfUse.PATADMIN
     )
     return found

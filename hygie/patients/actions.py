@@ -75,9 +75,12 @@ def _new_version(patient: Patient, expected_version: int | None) -> None:
     """Keeps the current version of `patient` and claims the next one. The
     conditional UPDATE is the lock: of two writers who read the same version, the
     second finds it gone and gets VersionConflict (and writes nothing)."""
-    claimed = Patient.objects.filter(
-        pk=patient.pk, version=patient.version if expected_version is None else expected_version
-    ).update(version=F("version") + 1)
+    if expected_version is not None and expected_version != patient.version:
+        # The writer read another version than the one it names: nothing to claim.
+        raise VersionConflict(patient.version)
+    claimed = Patient.objects.filter(pk=patient.pk, version=patient.version).update(
+        version=F("version") + 1
+    )
     if not claimed:
         current = Patient.objects.filter(pk=patient.pk).values_list("version", flat=True).first()
         raise VersionConflict(current or 0)
@@ -366,7 +369,11 @@ def do_add_care_relationship(
     """Gives a practitioner of the practice a care relationship with the patient.
     Encounters and appointments (later capabilities) call it with kind=encounter."""
     check_can_write_identity(actor)
-    if membership.practice_id != actor.practice.pk or membership.role != Role.PRACTITIONER:
+    if (
+        membership.practice_id != actor.practice.pk
+        or membership.role != Role.PRACTITIONER
+        or not membership.is_current(clock.today())
+    ):
         raise ValidationError(_("Seul un professionnel de santé du cabinet peut être ajouté."))
     if kind not in CareRelationshipKind.values:
         raise ValidationError(_("Type de relation de soins inconnu."))

@@ -34,6 +34,8 @@ class Basis(enum.Enum):
     RESTRICTED = "restricted"
     NEEDS_BREAK_GLASS = "needs-break-glass"
     DELETED = "deleted"
+    NOT_FOUND = "not-found"
+    OUTSIDE_LAUNCH_PATIENT = "outside-launch-patient"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import uuid
 from django.db.models import Q, QuerySet
 
 from hygie.accounts.models import User
+from hygie.core import clock
 
 from .enums import Role
 from .models import Membership, Practice
@@ -59,9 +60,13 @@ def membership_ids_of_user(practice: Practice, user_id: uuid.UUID) -> set[uuid.U
 
 
 def practitioner_role(practice: Practice, membership_id: uuid.UUID) -> Membership | None:
-    """A practitioner's membership of `practice` (FHIR PractitionerRole), or None."""
-    return (
+    """A practitioner's current membership of `practice` (FHIR PractitionerRole),
+    or None (absent, ended, or not a practitioner)."""
+    membership = (
         Membership.objects.select_related("user")
         .filter(practice=practice, pk=membership_id, role=Role.PRACTITIONER)
         .first()
     )
+    if membership is None or not membership.is_current(clock.today()):
+        return None
+    return membership

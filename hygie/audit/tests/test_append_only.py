@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from hygie.audit.actions import AuditSource, record_patient_reads
+from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditChainHead, AuditEvent
 from hygie.audit.protection import missing_triggers
+from hygie.audit.verify import verify_chains
 
 
 def test_the_triggers_are_installed_by_the_migrations(db: None) -> None:
@@ -41,15 +46,32 @@ def test_postgresql_refuses_to_truncate_the_log(alpha_chain: list[AuditEvent]) -
             cursor.execute(f"TRUNCATE {table}")
 
 
-def test_a_chain_head_only_moves_forward_by_one(alpha_chain: list[AuditEvent]) -> None:
+def test_a_chain_head_only_moves_forward_onto_an_event_of_its_chain(
+    alpha_chain: list[AuditEvent],
+) -> None:
     heads = AuditChainHead.objects.filter(chain=alpha_chain[0].chain)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         heads.update(seq=8)
     with pytest.raises(IntegrityError), transaction.atomic():
         heads.delete()
+    # Forward past the last event, or onto a hash that is not the event's: refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        heads.update(seq=11)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        heads.update(seq=10, hash="0" * 64)
 
     assert heads.get().seq == 10
+
+
+def test_several_events_append_together(alpha_chain: list[AuditEvent]) -> None:
+    first = alpha_chain[0]
+    source = AuditSource.system("test", practice_id=first.practice_id)
+    ids = [uuid.uuid4() for _ in range(3)]
+    events = record_patient_reads(source, AuditEventType.PATIENT_READ, ids)
+    assert [e.seq for e in events] == [11, 12, 13]
+    assert AuditChainHead.objects.get(chain=first.chain).seq == 13
+    assert verify_chains().ok
 
 
 def test_the_model_refuses_to_save_a_recorded_event_or_delete_it(

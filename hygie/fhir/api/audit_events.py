@@ -11,10 +11,10 @@ from hygie.patients.criteria import DatePrefix
 from hygie.practices import access
 
 from ..mappers import audit_event
-from ..smart.scopes import Interaction
+from ..smart.scopes import Interaction, Reach
 from . import base
 from .base import Call, Entry, ResourceHandler
-from .errors import bad_request
+from .errors import bad_request, not_found
 from .params import Search, instant_value
 
 
@@ -42,11 +42,14 @@ class AuditEventHandler(ResourceHandler):
     }
 
     def read(self, call: Call, resource_id: str) -> Entry:
-        call.require("AuditEvent", Interaction.READ)
-        return _entry(access.access_audit_event(call.actor, resource_id))
+        reach = call.require("AuditEvent", Interaction.READ)
+        event = access.access_audit_event(call.actor, resource_id)
+        if reach is Reach.PATIENT and event.patient_id != call.grant.patient_id:
+            raise not_found()  # a patient/ token reaches its patient's events only
+        return _entry(event)
 
     def search(self, call: Call, search: Search) -> tuple[int, list[Entry]]:
-        call.require("AuditEvent", Interaction.SEARCH)
+        reach = call.require("AuditEvent", Interaction.SEARCH)
         since = until = None
         patient_id = user_id = None
         for param in search.params:
@@ -69,6 +72,10 @@ class AuditEventHandler(ResourceHandler):
                     until = moment.end
                 if moment.prefix is DatePrefix.NE:
                     raise bad_request("date : le préfixe ne n'est pas pris en charge ici.", "date")
+        if reach is Reach.PATIENT:
+            if patient_id is not None and patient_id != call.grant.patient_id:
+                return 0, []
+            patient_id = call.grant.patient_id
         total, events = access.access_audit_events(
             call.actor,
             since=since,

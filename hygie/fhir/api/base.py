@@ -8,6 +8,7 @@ authentication, formats, versions, bundles, errors.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest
 
+from hygie.patients.access import record_out_of_scope
 from hygie.practices.context import Actor
 
 from ..smart.grants import TokenGrant
@@ -58,7 +60,14 @@ class Call:
         if self.require(resource_type, interaction) is Reach.PATIENT and str(patient_id) != str(
             self.grant.patient_id
         ):
+            record_out_of_scope(self.actor, patient_id)
             raise not_found()
+
+    def doing(self, interaction: str) -> Call:
+        """This call, its audit source naming the FHIR interaction (BALP subtype)."""
+        source = dataclasses.replace(self.actor.source, interaction=interaction)
+        actor = dataclasses.replace(self.actor, source=source)
+        return dataclasses.replace(self, grant=dataclasses.replace(self.grant, actor=actor))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome
 from ..validation import Issue, validate_resource
 from .base import Call
 from .errors import FhirError, bad_request
+from .http import instant
 from .interactions import Interaction, Result, perform, translate
 
 MAX_ENTRIES = 100
@@ -78,8 +79,8 @@ def _response(result: Result) -> dict[str, Any]:
         response["location"] = result.headers["Location"]
     if "ETag" in result.headers:
         response["etag"] = result.headers["ETag"]
-    if "Last-Modified" in result.headers:
-        response["lastModified"] = result.headers["Last-Modified"]
+    if result.last_updated is not None:
+        response["lastModified"] = instant(result.last_updated)
     item: dict[str, Any] = {"response": response}
     if result.body is not None:
         item["resource"] = result.body
@@ -105,6 +106,10 @@ def process_bundle(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("resourceType") != "Bundle" or body.get("type") not in ("batch", "transaction"):
         raise bad_request("La racine de l'API attend un Bundle de type batch ou transaction.")
     entries = body.get("entry") or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise bad_request(
+            "Bundle.entry doit être une liste d'entrées (objets JSON).", "Bundle.entry"
+        )
     if len(entries) > MAX_ENTRIES:
         raise FhirError(400, "too-costly", f"Un Bundle compte au plus {MAX_ENTRIES} entrées.")
     # Structure only here; each entry's resource is validated by its own interaction.
@@ -118,9 +123,10 @@ def process_bundle(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 def _batch(call: Call, requests: list[Interaction]) -> dict[str, Any]:
     items = []
     for request in requests:
+        # No savepoint around an entry: each write is atomic in its do_* action,
+        # and the audit of a refused read must outlive the refusal.
         try:
-            with transaction.atomic():
-                items.append(_response(perform(call, request)))
+            items.append(_response(perform(call, request)))
         except Exception as exc:
             error = translate(exc, request)
             if error is None:
@@ -169,7 +175,13 @@ def _transaction(
             action=AuditAction.EXECUTE,
             outcome=AuditOutcome.MINOR_FAILURE,
             entity_type="Bundle",
-            detail={"transaction": True, "entry": current, "status": error.status},
+            detail={
+                "transaction": True,
+                "entry": current,
+                "status": error.status,
+                "method": requests[current].method,
+                "path": requests[current].path[:200],
+            },
         )
         issues = [
             Issue(i.code, f"Entrée {current + 1} : {i.diagnostics}", f"Bundle.entry[{current}]")

@@ -50,6 +50,8 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         body = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise bad_request(f"JSON illisible : {exc}") from None
+    except RecursionError:
+        raise bad_request("JSON trop profondément imbriqué.") from None
     if not isinstance(body, dict):
         raise bad_request("Le corps de la requête doit être une ressource FHIR (objet JSON).")
     return body
@@ -60,6 +62,8 @@ def fhir_response(
 ) -> HttpResponse:
     content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
     response = HttpResponse(content, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
+    # Patient data: never kept by a browser or a proxy.
+    response["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -73,10 +77,6 @@ def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def version_headers(version: int, last_updated: dt.datetime) -> dict[str, str]:
-    return {"ETag": etag(version), "Last-Modified": http_date(last_updated.timestamp())}
-
-
 def if_match(request: HttpRequest) -> int | None:
     """The version named by If-Match, None without the header. Raises 400 if bad."""
     header = request.headers.get("If-Match")
@@ -86,6 +86,11 @@ def if_match(request: HttpRequest) -> int | None:
     if match is None:
         raise bad_request('If-Match doit être une version, par exemple W/"3".')
     return int(match.group(1))
+
+
+def last_modified(value: dt.datetime) -> str:
+    """The HTTP date of a Last-Modified header (RFC 9110)."""
+    return http_date(value.timestamp())
 
 
 def instant(value: dt.datetime) -> str:

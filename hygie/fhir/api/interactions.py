@@ -5,6 +5,7 @@ and answered exactly like the same request sent alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from ..validation import FhirValidationError
 from . import base, bundles
 from .base import Call, Entry, ResourceHandler
 from .errors import FhirError, bad_request, not_found, not_supported
-from .http import etag, instant
+from .http import etag, last_modified
 from .params import Search, history_page, parse_search
 from .registry import HANDLERS
 
@@ -43,6 +44,7 @@ class Result:
     status: int
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    last_updated: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,12 @@ def _entry_result(entry: Entry, status: int, call: Call, *, minimal: bool = Fals
     location = f"{call.base}/{entry.resource['resourceType']}/{entry.id}/_history/{entry.version}"
     headers = {
         "ETag": etag(entry.version),
-        "Last-Modified": instant(entry.last_updated),
+        "Last-Modified": last_modified(entry.last_updated),
     }
     if status == 201:
         headers["Location"] = location
-    return Result(status, None if minimal else bundles.with_meta(entry), headers)
+    body = None if minimal else bundles.with_meta(entry)
+    return Result(status, body, headers, last_updated=entry.last_updated)
 
 
 def _search(call: Call, handler: ResourceHandler, query: list[tuple[str, str]]) -> Search:
@@ -96,10 +99,29 @@ def _search(call: Call, handler: ResourceHandler, query: list[tuple[str, str]]) 
     return parse_search(query, known, handler.sorts, strict=call.strict)
 
 
+# (route kind, method) → FHIR restful-interaction code, recorded with each event.
+CODES = {
+    ("type", "GET"): "search-type",
+    ("search", "POST"): "search-type",
+    ("type", "POST"): "create",
+    ("type-history", "GET"): "history-type",
+    ("instance", "GET"): "read",
+    ("instance", "PUT"): "update",
+    ("instance", "DELETE"): "delete",
+    ("history", "GET"): "history-instance",
+    ("vread", "GET"): "vread",
+    ("operation", "GET"): "operation",
+    ("operation", "POST"): "operation",
+}
+
+
 def perform(call: Call, request: Interaction) -> Result:
     kind, parts = _route(request.path)
     handler = _handler(parts["type"])
     method = request.method
+    code = CODES.get((kind, method))
+    if code is not None:
+        call = call.doing(code)
     if kind in ("type", "search") and (method == "GET" or kind == "search"):
         if kind == "search" and method != "POST":
             raise not_supported("_search s'appelle en POST.")

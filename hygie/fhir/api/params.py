@@ -24,13 +24,19 @@ from .errors import FhirError, bad_request
 
 MAX_COUNT = 50
 DEFAULT_COUNT = 20
+# A search or history lists at most MAX_RESULTS matches; beyond, the client must
+# narrow it (decision 0011, §4): searching is not a way to read a whole practice.
+MAX_RESULTS = 200
+MAX_OFFSET = MAX_RESULTS
+# Comma-separated values of one parameter (OR): a few alternatives, not a sweep.
+MAX_VALUES = 10
 # Parameters that shape the result rather than select it, known for every type.
 RESULT_PARAMS = frozenset(
     {"_count", "_offset", "_sort", "_summary", "_elements", "_format", "_total", "_totalMethod"}
 )
 MODIFIERS = {"string": frozenset({"exact"}), "token": frozenset(), "date": frozenset(),
              "reference": frozenset()}  # fmt: skip
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 _ELEMENT = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
 
 
@@ -79,13 +85,18 @@ def split_values(raw: str) -> tuple[str, ...]:
     return tuple(p.replace("\\,", ",") for p in parts)
 
 
-def _int(name: str, raw: str, low: int, high: int | None = None) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} doit être un nombre entier.", name) from None
+def _int(
+    name: str, raw: str, low: int, high: int | None = None, *, maximum: int | None = None
+) -> int:
+    """`high` caps the value silently (a server may serve fewer than asked);
+    `maximum` refuses anything above it."""
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 12:
+        raise bad_request(f"{name} doit être un nombre entier.", name)
+    value = int(raw)
     if value < low:
         raise bad_request(f"{name} doit être supérieur ou égal à {low}.", name)
+    if maximum is not None and value > maximum:
+        raise bad_request(f"{name} ne peut dépasser {maximum}.", name)
     return value if high is None else min(value, high)
 
 
@@ -119,6 +130,13 @@ def parse_search(
         values = tuple(v for v in split_values(raw) if v != "")
         if not values:
             raise bad_request(f"Valeur vide pour {key}.", key)
+        if len(values) > MAX_VALUES:
+            raise FhirError(
+                400,
+                "too-costly",
+                f"{key} : {MAX_VALUES} valeurs au plus, séparées par des virgules.",
+                expression=key,
+            )
         search.params.append(Param(name, modifier, values))
         search.query.append((key, raw))
     return search
@@ -128,7 +146,7 @@ def _result_param(search: Search, name: str, raw: str, sorts: dict[str, str], un
     if name == "_count":
         search.count = _int("_count", raw, 0, MAX_COUNT)
     elif name == "_offset":
-        search.offset = _int("_offset", raw, 0)
+        search.offset = _int("_offset", raw, 0, maximum=MAX_OFFSET)
     elif name == "_sort":
         search.sort = []
         kept = []
@@ -170,8 +188,9 @@ def _date_range(text: str, name: str) -> tuple[dt.date, dt.date]:
             return start, start
         if month:
             start = dt.date(int(year), int(month), 1)
-            following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-            return start, following - dt.timedelta(days=1)
+            if start.month == 12:
+                return start, dt.date(start.year, 12, 31)
+            return start, dt.date(start.year, start.month + 1, 1) - dt.timedelta(days=1)
         return dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
     except ValueError:
         raise bad_request(f"Date impossible pour {name} : {text}.", name) from None
@@ -198,20 +217,35 @@ def date_value(value: str, name: str) -> DateValue:
 def instant_value(value: str, name: str) -> InstantValue:
     """A date or date-time with its precision's range, for _lastUpdated."""
     prefix, rest = _prefix(value, name)
+    try:
+        return InstantValue(prefix, *_instant_range(rest, name))
+    except OverflowError:
+        raise bad_request(f"Date hors des limites pour {name} : {rest}.", name) from None
+
+
+def _instant_range(rest: str, name: str) -> tuple[dt.datetime, dt.datetime]:
     if "T" not in rest:
         start_day, end_day = _date_range(rest, name)
         zone = timezone.get_current_timezone()
         start = dt.datetime.combine(start_day, dt.time(), zone)
-        end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone)
-        return InstantValue(prefix, start, end)
+        return start, dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone)
     try:
         moment = dt.datetime.fromisoformat(rest.replace("Z", "+00:00"))
     except ValueError:
         raise bad_request(f"Date et heure invalides pour {name} : {rest}.", name) from None
     if moment.tzinfo is None:
         raise bad_request(f"{name} : une heure doit porter son fuseau (Z ou +01:00).", name)
-    precision = dt.timedelta(seconds=1) if moment.microsecond == 0 else dt.timedelta(microseconds=1)
-    return InstantValue(prefix, moment, moment + precision)
+    # The range is the precision written: 10:00 is a minute, 10:00:00 a second.
+    time_part = rest.split("T", 1)[1]
+    if moment.microsecond:
+        precision = dt.timedelta(microseconds=1)
+    elif time_part.count(":") >= 2:
+        precision = dt.timedelta(seconds=1)
+    else:
+        precision = dt.timedelta(minutes=1)
+    # Compared in UTC: the database stores UTC, and extreme local years overflow.
+    start = moment.astimezone(dt.UTC)
+    return start, start + precision
 
 
 def token(value: str) -> tuple[str | None, str]:
@@ -242,11 +276,14 @@ def history_page(items: list[tuple[str, str]]) -> HistoryPage:
     since, count, offset = None, DEFAULT_COUNT, 0
     for name, raw in items:
         if name == "_since":
-            since = instant_value(raw, "_since").start
+            moment = instant_value(raw, "_since")
+            if raw[:2].isalpha():
+                raise bad_request("_since est un instant, sans préfixe.", "_since")
+            since = moment.start
         elif name == "_count":
             count = _int("_count", raw, 0, MAX_COUNT)
         elif name == "_offset":
-            offset = _int("_offset", raw, 0)
+            offset = _int("_offset", raw, 0, maximum=MAX_OFFSET)
         else:
             raise bad_request(f"Paramètre non pris en charge par l'historique : {name}", name)
     return HistoryPage(since, count, offset)

@@ -7,12 +7,14 @@ hygie.patients.actions (writes, audited); the mapper turns rows into FR Core.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from hygie.core import clock
 from hygie.patients import access, actions
 from hygie.patients.criteria import (
     BirthDateIn,
@@ -37,7 +39,15 @@ from ..validation import Issue, validate_resource
 from . import base
 from .base import Call, Entry, ResourceHandler
 from .errors import FhirError, bad_request, forbidden
-from .params import HistoryPage, Param, Search, date_value, instant_value, token
+from .params import (
+    MAX_RESULTS,
+    HistoryPage,
+    Param,
+    Search,
+    date_value,
+    instant_value,
+    token,
+)
 
 # Hygie's field names → the FHIR element a client sent them in.
 FIELD_ELEMENTS = {
@@ -54,6 +64,7 @@ FIELD_ELEMENTS = {
     "email": "Patient.telecom",
     "address": "Patient.address",
 }
+HISTORY_WINDOW = dt.timedelta(days=7)
 INS_SYSTEMS = {f"urn:oid:{oid}": str(oid) for oid in InsOid.values}
 
 
@@ -135,12 +146,34 @@ class PatientHandler(ResourceHandler):
         if call.require("Patient", Interaction.SEARCH) is Reach.PATIENT:
             # A patient/ token: the history of its patient, paged the same way.
             versions = access.access_patient_history(call.actor, call.grant.patient_id)
-            return len(versions), [entry_of(p) for p in versions][
-                page.offset : page.offset + page.count
-            ]
-        total, versions = access.find_patient_changes(
-            call.actor, since=page.since, offset=page.offset, count=page.count
-        )
+            entries = [entry_of(p) for p in versions]
+            return len(entries), entries[page.offset : page.offset + page.count]
+        if not call.actor.is_system and (
+            page.since is None or page.since < clock.now() - HISTORY_WINDOW
+        ):
+            # A person's app follows recent changes; a whole practice's history is
+            # for a service registered by its admins (decision 0011, §4).
+            raise FhirError(
+                400,
+                "too-costly",
+                f"Indiquez _since, au plus {HISTORY_WINDOW.days} jours en arrière.",
+                expression="_since",
+            )
+        try:
+            total, versions = access.find_patient_changes(
+                call.actor,
+                since=page.since,
+                offset=page.offset,
+                count=page.count,
+                max_total=MAX_RESULTS,
+            )
+        except access.SearchTooBroad:
+            raise FhirError(
+                400,
+                "too-costly",
+                f"Plus de {MAX_RESULTS} versions : rapprochez _since.",
+                expression="_since",
+            ) from None
         return total, [entry_of(p) for p in versions]
 
     def search(self, call: Call, search: Search) -> tuple[int, list[Entry]]:
@@ -148,12 +181,11 @@ class PatientHandler(ResourceHandler):
         conditions = [self._condition(call, p) for p in search.params]
         if reach is Reach.PATIENT:
             conditions.append(IdIn(frozenset({call.grant.patient_id})))  # type: ignore[arg-type]
-        if not any(c.index_filter(call.actor.practice.pk) is not None for c in conditions):
+        if not any(_selective(c, call.actor.practice.pk) for c in conditions):
             raise FhirError(
                 400,
                 "too-costly",
-                "Précisez la recherche : un nom, une date de naissance exacte, un "
-                "identifiant ou un médecin traitant.",
+                "Précisez la recherche : un nom, une date de naissance exacte ou un identifiant.",
             )
         try:
             page = access.find_patients(
@@ -162,14 +194,15 @@ class PatientHandler(ResourceHandler):
                 order=search.sort,
                 offset=search.offset,
                 count=0 if search.summary_count else search.count,
+                max_total=None if search.summary_count else MAX_RESULTS,
                 criteria_names=sorted({p.name for p in search.params}),
             )
         except access.SearchTooBroad:
             raise FhirError(
                 400,
                 "too-costly",
-                "Trop de dossiers correspondent : précisez la recherche (nom, date de "
-                "naissance exacte, identifiant).",
+                f"Plus de {MAX_RESULTS} dossiers correspondent : précisez la recherche "
+                "(nom, date de naissance exacte, identifiant).",
             ) from None
         return page.total, [entry_of(p) for p in page.patients]
 
@@ -331,6 +364,14 @@ class PatientHandler(ResourceHandler):
         # The patient's whole record: identity today; each clinical capability adds
         # its resources here (hygie/fhir/README.md).
         return [entry_of(patient)]
+
+
+def _selective(condition: Condition, practice_id: uuid.UUID) -> bool:
+    """Whether `condition` narrows a search enough on its own: an index serves it
+    and it names people, not a period or a whole doctor's list."""
+    if isinstance(condition, UpdatedIn | TreatingIn):
+        return False
+    return condition.index_filter(practice_id) is not None
 
 
 def _rule(message: str, expression: str) -> FhirError:

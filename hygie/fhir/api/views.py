@@ -8,20 +8,26 @@ require; everything else needs a token.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+
+from hygie.crypto.errors import DecryptionError, KeyConfigurationError, MissingTenantKeyError
 
 from ..smart.endpoints import fhir_base_url
 from ..smart.grants import grant_for_request
 from .base import Call
 from .bundle_processing import process_bundle
 from .capability import capability_statement
-from .errors import not_supported
+from .errors import FhirError, not_supported
 from .http import check_format, error_response, fhir_response, if_match, read_json
 from .interactions import Interaction, perform, translate
 from .params import is_strict
+
+log = logging.getLogger("hygie.fhir")
 
 
 def base_url(request: HttpRequest) -> str:
@@ -79,5 +85,22 @@ def fhir_api(request: HttpRequest, path: str = "") -> HttpResponse:
     except Exception as exc:
         error = translate(exc, interaction or Interaction(request.method or "GET", path, []))
         if error is None:
-            raise
+            error = _failure(exc)
         return error_response(error)
+
+
+def _failure(exc: Exception) -> FhirError:
+    """Anything else is Hygie's fault, answered as an OperationOutcome (clients
+    parse those, not an HTML page) and logged with its traceback. Every write ran
+    in its own transaction, rolled back by now: nothing is half-written."""
+    log.error("FHIR request failed: %s", exc, exc_info=exc)
+    if isinstance(
+        exc, DatabaseError | KeyConfigurationError | MissingTenantKeyError | DecryptionError
+    ):
+        return FhirError(
+            503,
+            "transient",
+            "Service momentanément indisponible : rien n'a été enregistré. Réessayez.",
+            headers={"Retry-After": "30"},
+        )
+    return FhirError(500, "exception", "Erreur interne : rien n'a été enregistré.")

@@ -8,6 +8,7 @@ scopes and, for patient/ scopes, the launch patient.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +50,16 @@ def _scopes_of(text: str) -> ScopeSet:
     return ScopeSet.parse(text)
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _request_id(request: HttpRequest) -> str:
+    """The caller's X-Request-Id, kept when it is a plain identifier (BALP
+    transaction entity); anything else is dropped, never stored as typed."""
+    value = str(request.META.get("HTTP_X_REQUEST_ID", ""))
+    return value if _REQUEST_ID.match(value) else ""
+
+
 def _bearer_value(request: HttpRequest) -> str:
     header = str(request.META.get("HTTP_AUTHORIZATION", ""))
     scheme, _, value = header.partition(" ")
@@ -79,6 +90,7 @@ def grant_for_request(request: HttpRequest) -> TokenGrant:
     session_ref = session_ref_for(f"oauth:{token.authorization_id}")
     address = _valid_address(request.META.get("REMOTE_ADDR"))
     user_agent = str(request.META.get("HTTP_USER_AGENT", ""))
+    request_id = _request_id(request)
     membership = token.membership
     if membership is None:
         # A backend client acts for the practice it is registered in, as a named
@@ -96,6 +108,8 @@ def grant_for_request(request: HttpRequest) -> TokenGrant:
                 source_address=address,
                 user_agent=user_agent,
                 session_ref=session_ref,
+                client_id=client.client_id,
+                request_id=request_id,
             ),
             system_job=f"apiclient:{client.client_id}",
         )
@@ -110,6 +124,8 @@ def grant_for_request(request: HttpRequest) -> TokenGrant:
                 source_address=address,
                 user_agent=user_agent,
                 session_ref=session_ref,
+                client_id=client.client_id,
+                request_id=request_id,
             ),
             user=user,
             membership=membership,

@@ -5,6 +5,7 @@ live-server tests; these tests aim at the interactions' behaviour."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -23,6 +24,8 @@ BASE = "http://testserver/fhir/R4"
 def call_as(
     actor: Actor, scopes: str = "user/*.cruds", patient_id: uuid.UUID | None = None
 ) -> Call:
+    source = dataclasses.replace(actor.source, client_id="test-client")
+    actor = dataclasses.replace(actor, source=source)
     grant = TokenGrant(actor, ScopeSet.parse(scopes), patient_id, "test-client")
     return Call(RequestFactory().get("/fhir/R4/"), grant, BASE, strict=False)
 

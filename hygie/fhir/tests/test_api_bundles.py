@@ -55,7 +55,14 @@ def test_a_failing_entry_rolls_the_whole_transaction_back(cast):
     assert Patient.objects.count() == before
     # The rollback took the entries' audit along: the refusal itself is recorded.
     refusal = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED).latest("id")
-    assert refusal.detail == {"transaction": True, "entry": 1, "status": 400}
+    assert refusal.detail == {
+        "transaction": True,
+        "entry": 1,
+        "status": 400,
+        "method": "POST",
+        "path": "Patient",
+        "client_id": "test-client",
+    }
 
 
 def test_a_transaction_reading_a_patient_of_another_practice_fails_whole(cast):
@@ -106,3 +113,22 @@ def test_a_bundle_entry_with_an_unknown_method_is_refused_before_anything_runs(c
     with pytest.raises(FhirError):
         process_bundle(call_as(cast.actor("denise")), bundle("batch", post(new_patient()), entry))
     assert Patient.objects.count() == 1
+
+
+def test_refused_reads_in_a_batch_are_each_audited(cast):
+    denied = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED)
+    before = denied.count()
+    gets = [{"request": {"method": "GET", "url": f"Patient/{cast.patient.pk}"}} for _ in range(3)]
+    answer = process_bundle(call_as(cast.actor("carla")), bundle("batch", *gets))
+    assert [e["response"]["status"] for e in answer["entry"]] == ["404"] * 3
+    assert denied.count() == before + 3
+
+
+def test_a_bundle_whose_entries_are_not_objects_is_refused(cast):
+    for entries in ([1], {"request": {}}):
+        with pytest.raises(FhirError) as refused:
+            process_bundle(
+                call_as(cast.actor("denise")),
+                {"resourceType": "Bundle", "type": "batch", "entry": entries},
+            )
+        assert refused.value.status == 400

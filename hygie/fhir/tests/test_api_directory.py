@@ -76,3 +76,25 @@ def test_another_practice_s_admin_cannot_read_an_event_of_this_one(cast):
     event = AuditEvent.objects.filter(practice_id=cast.practice_a.pk).latest("id")
     carla = call_as(cast.actor("carla"))
     assert status_of(carla, "GET", f"AuditEvent/{event.pk}") in (403, 404)
+
+
+def test_a_patient_token_of_an_admin_reads_only_that_patient_s_events(cast):
+    from hygie.fhir.api.errors import FhirError
+    from hygie.patients.actions import do_create_patient
+    from hygie.practices.context import as_system
+    from tests.cast import identity
+
+    other = do_create_patient(
+        as_system(cast.practice_a, "test-setup"), identity(nir="", ins_oid="")
+    )
+    ernest = call_as(cast.actor("ernest"), "patient/AuditEvent.rs launch/patient", cast.patient.pk)
+    mine = run(ernest, "GET", "AuditEvent").body
+    assert {e["resource"]["entity"][0]["what"]["reference"] for e in mine["entry"]} >= {
+        f"Patient/{cast.patient.pk}"
+    }
+    theirs = run(ernest, "GET", "AuditEvent", query=[("patient", f"Patient/{other.pk}")]).body
+    assert theirs["total"] == 0
+    event = AuditEvent.objects.filter(patient_id=other.pk).latest("id")
+    with pytest.raises(FhirError) as refused:
+        run(ernest, "GET", f"AuditEvent/{event.pk}")
+    assert refused.value.status == 404

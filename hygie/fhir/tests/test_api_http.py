@@ -59,6 +59,8 @@ def test_the_treating_doctor_reads_over_http_and_each_read_is_audited_once(cast)
     assert response.status_code == 200
     assert response["Content-Type"].startswith(FHIR)
     assert response["ETag"].startswith('W/"')
+    assert response["Cache-Control"] == "no-store"
+    assert response["Last-Modified"].endswith(" GMT")  # an HTTP date
     after = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ)
     assert after.count() == before + 1
     assert after.latest("id").user_id == cast.alice.user.pk
@@ -168,3 +170,17 @@ def test_a_transaction_over_http_is_all_or_nothing(cast):
     assert response.status_code == 200
     assert response.json()["type"] == "transaction-response"
     assert Patient.objects.count() == 2
+
+
+def test_an_unexpected_failure_is_an_outcome_and_leaves_nothing_written(cast, monkeypatch):
+    from hygie.fhir.api import patient as patient_api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(patient_api.actions, "do_create_patient", broken)
+    client = api(bearer_token_for(cast.denise))
+    response = send(client, "POST", "Patient", new_patient())
+    assert response.status_code == 500
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert Patient.objects.count() == 1

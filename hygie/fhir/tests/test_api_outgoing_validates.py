@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
+from hygie.core import clock
 from hygie.fhir.api.bundle_processing import process_bundle
 from hygie.fhir.api.capability import capability_statement
 from hygie.fhir.api.errors import FhirError
@@ -52,7 +53,7 @@ def test_search_history_and_everything_bundles_validate(cast):
         ("Patient", [("name", "lefevre"), ("unknown", "x")]),
         (f"Patient/{pid}/_history", []),
         (f"Patient/{pid}/$everything", []),
-        ("Patient/_history", [("_count", "1")]),
+        ("Patient/_history", [("_count", "1"), ("_since", clock.today().isoformat())]),
     ]:
         validate_resource(run(alice, "GET", path, query=query).body, "Bundle")
     validate_resource(run(alice, "GET", f"Patient/{pid}").body, "Patient")

@@ -3,13 +3,17 @@ deletion, and that every read is audited once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditEvent
+from hygie.core import clock
 from hygie.fhir.api.errors import FhirError
 from hygie.patients.actions import do_restrict_access
 from hygie.patients.models import Patient
+from hygie.practices.context import as_system
 
 from .api_helpers import call_as, new_patient, run, status_of
 
@@ -187,7 +191,9 @@ def test_type_history_lists_every_version_newest_first_and_pages(cast):
     created = run(denise, "POST", "Patient", new_patient()).body
     created["telecom"] = [{"system": "phone", "value": "01 99 00 00 09"}]
     run(denise, "PUT", f"Patient/{created['id']}", created)
-    history = run(denise, "GET", "Patient/_history", query=[("_count", "2")]).body
+    since = (clock.now() - dt.timedelta(days=1)).isoformat()
+    query = [("_since", since), ("_count", "2")]
+    history = run(denise, "GET", "Patient/_history", query=query).body
     assert history["total"] == version_of(cast.patient.pk) + 2
     first_two = [(e["fullUrl"].rsplit("/", 1)[1], e["response"]["etag"]) for e in history["entry"]]
     assert first_two == [(created["id"], 'W/"2"'), (created["id"], 'W/"1"')]
@@ -195,10 +201,23 @@ def test_type_history_lists_every_version_newest_first_and_pages(cast):
 
 
 def test_type_history_leaves_out_other_practices_and_objections(cast):
-    carla = run(call_as(cast.actor("carla")), "GET", "Patient/_history").body
+    recent = [("_since", (clock.now() - dt.timedelta(days=1)).isoformat())]
+    carla = run(call_as(cast.actor("carla")), "GET", "Patient/_history", query=recent).body
     assert carla["total"] == 0
     do_restrict_access(cast.actor("ernest"), cast.patient, cast.bob.user, reason="refus")
-    assert run(call_as(cast.actor("bob")), "GET", "Patient/_history").body["total"] == 0
+    bob = run(call_as(cast.actor("bob")), "GET", "Patient/_history", query=recent).body
+    assert bob["total"] == 0
+
+
+def test_a_person_s_type_history_needs_a_recent_since(cast):
+    alice = call_as(cast.actor("alice"))
+    assert status_of(alice, "GET", "Patient/_history") == 400
+    old = (clock.now() - dt.timedelta(days=30)).isoformat()
+    assert status_of(alice, "GET", "Patient/_history", query=[("_since", old)]) == 400
+    assert status_of(alice, "GET", "Patient/_history", query=[("_since", "lt2026-01-01")]) == 400
+    # A service registered for the practice follows the whole history.
+    service = call_as(as_system(cast.practice_a, "apiclient:test"), "system/Patient.rs")
+    assert run(service, "GET", "Patient/_history").body["total"] >= 1
 
 
 def test_writing_back_a_read_patient_keeps_the_ins_it_did_not_show(cast):
@@ -230,3 +249,33 @@ def test_a_patient_created_with_a_general_practitioner_opens_to_that_doctor(cast
     ]
     foreign = new_patient(generalPractitioner=[{"reference": f"PractitionerRole/{cast.carla.pk}"}])
     assert status_of(call_as(cast.actor("denise")), "POST", "Patient", foreign) == 422
+
+
+def test_a_patient_token_asking_for_another_patient_is_refused_and_audited(cast):
+    call = call_as(cast.actor("alice"), "patient/Patient.rs launch/patient", cast.patient.pk)
+    assert status_of(call, "GET", f"Patient/{UNKNOWN}") == 404
+    refusal = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED).latest("id")
+    assert refusal.entity_id == UNKNOWN
+    assert refusal.detail["basis"] == "outside-launch-patient"
+
+
+def test_an_unknown_version_is_audited_as_a_refusal_not_a_read(cast):
+    alice = call_as(cast.actor("alice"))
+    reads = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ).count()
+    assert status_of(alice, "GET", f"Patient/{cast.patient.pk}/_history/99") == 404
+    assert AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ).count() == reads
+    refusal = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED).latest("id")
+    assert refusal.detail["basis"] == "not-found"
+
+
+def test_a_departed_doctor_cannot_be_made_general_practitioner(cast):
+    body = new_patient(generalPractitioner=[{"reference": f"PractitionerRole/{cast.damien.pk}"}])
+    assert status_of(call_as(cast.actor("denise")), "POST", "Patient", body) == 422
+    assert Patient.objects.count() == 1
+
+
+def test_api_events_name_the_app_and_the_interaction(cast):
+    run(call_as(cast.actor("alice")), "GET", f"Patient/{cast.patient.pk}")
+    event = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ).latest("id")
+    assert event.detail["interaction"] == "read"
+    assert event.detail["client_id"] == "test-client"

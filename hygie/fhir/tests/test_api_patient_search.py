@@ -103,16 +103,16 @@ def test_identifier_finds_by_ins_or_local_id(cast):
     assert ids(search(alice, ("_id", str(cast.patient.pk)))) == [str(cast.patient.pk)]
 
 
-def test_general_practitioner_lists_the_treating_doctors_patients(cast):
-    bundle = search(
-        call_as(cast.actor("alice")), ("general-practitioner", f"PractitionerRole/{cast.alice.pk}")
-    )
-    assert ids(bundle) == [str(cast.patient.pk)]
-    by_person = search(
-        call_as(cast.actor("alice")),
-        ("general-practitioner", f"Practitioner/{cast.alice.user.pk}"),
-    )
-    assert ids(by_person) == [str(cast.patient.pk)]
+def test_general_practitioner_narrows_a_search(cast):
+    alice = call_as(cast.actor("alice"))
+    role = ("general-practitioner", f"PractitionerRole/{cast.alice.pk}")
+    assert ids(search(alice, ("name", "lefevre"), role)) == [str(cast.patient.pk)]
+    person = ("general-practitioner", f"Practitioner/{cast.alice.user.pk}")
+    assert ids(search(alice, ("name", "lefevre"), person)) == [str(cast.patient.pk)]
+    bob = ("general-practitioner", f"PractitionerRole/{cast.bob.pk}")
+    assert ids(search(alice, ("name", "lefevre"), bob)) == []
+    # Alone it would list a whole doctor's patients: not a search, refused.
+    assert status_of(alice, "GET", "Patient", query=[role]) == 400
 
 
 def test_gender_narrows_a_name_search(cast):
@@ -204,18 +204,57 @@ def test_the_office_manager_may_not_search(cast):
 
 
 def test_a_search_is_audited_with_the_patients_it_returned(cast):
-    search(call_as(cast.actor("alice")), ("name", "lefevre"))
+    morels(cast, 3)
+    before = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ).count()
+    search(call_as(cast.actor("alice")), ("family", "morel"), ("_count", "2"))
     event = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_SEARCH).latest("id")
-    assert event.detail["results"] == [str(cast.patient.pk)]
+    assert (event.detail["count"], event.detail["total"]) == (2, 3)
+    reads = AuditEvent.objects.filter(event_type=AuditEventType.PATIENT_READ)
+    assert reads.count() == before + 2  # the page's patients, each once
 
 
 def test_last_updated_selects_by_the_time_of_the_last_change(cast):
     alice = call_as(cast.actor("alice"))
     changed = Patient.objects.get(pk=cast.patient.pk).updated_at
     day = timezone.localdate(changed).isoformat()  # a date is a day of Paris time
-    assert ids(search(alice, ("_lastUpdated", day))) == [str(cast.patient.pk)]
+    name = ("name", "lefevre")
+    assert ids(search(alice, name, ("_lastUpdated", day))) == [str(cast.patient.pk)]
     later = (changed + dt.timedelta(seconds=1)).isoformat()
-    assert ids(search(alice, ("_lastUpdated", f"gt{later}"))) == []
-    assert ids(search(alice, ("_lastUpdated", f"lt{later}"))) == [str(cast.patient.pk)]
+    assert ids(search(alice, name, ("_lastUpdated", f"gt{later}"))) == []
+    assert ids(search(alice, name, ("_lastUpdated", f"lt{later}"))) == [str(cast.patient.pk)]
+    # Alone it would page through the practice: refused.
+    assert status_of(alice, "GET", "Patient", query=[("_lastUpdated", "gt1900")]) == 400
     assert status_of(alice, "GET", "Patient", query=[("_lastUpdated", "2026-13-01")]) == 400
     assert status_of(alice, "GET", "Patient", query=[("_lastUpdated", "2026-01-01T10:00")]) == 400
+
+
+def test_a_search_matching_too_many_records_must_be_narrowed(cast, settings):
+    from hygie.fhir.api import patient as patient_api
+
+    morels(cast, 4)
+    alice = call_as(cast.actor("alice"))
+    original = patient_api.MAX_RESULTS
+    patient_api.MAX_RESULTS = 3
+    try:
+        assert status_of(alice, "GET", "Patient", query=[("family", "morel")]) == 400
+        # Counting tells no one's identity: still answered.
+        assert search(alice, ("family", "morel"), ("_summary", "count"))["total"] == 4
+    finally:
+        patient_api.MAX_RESULTS = original
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ([("name", ",".join(f"a{c}" for c in "bcdefghijklm"))], 400),
+        ([("name", "lef"), ("_offset", "9223372036854775808")], 400),
+        ([("name", "lef"), ("_offset", "٣")], 400),
+        ([("name", "lef"), ("_lastUpdated", "ge9999-12-31")], 400),
+        ([("name", "lef"), ("_lastUpdated", "le9999-12-31T23:59:59Z")], 400),
+        ([("name", "lef"), ("_lastUpdated", "0001-01-01T00:00:00+01:00")], 400),
+        ([("name", "lef"), ("birthdate", "9999-12")], 200),
+        ([("name", "lef"), ("birthdate", "١٩٨٤")], 400),
+    ],
+)
+def test_odd_input_is_answered_never_a_crash(cast, query, expected):
+    assert status_of(call_as(cast.actor("alice")), "GET", "Patient", query=query) == expected

@@ -130,3 +130,14 @@ def test_an_identical_update_makes_no_version(cast):
     unchanged = dataclasses.replace(identity())
     do_update_patient(cast.actor("denise"), cast.patient, unchanged)
     assert version_of(cast.patient) == 2
+
+
+def test_a_writer_naming_a_newer_version_than_it_read_gets_a_conflict(cast):
+    stale = Patient.objects.get(pk=cast.patient.pk)
+    rename(cast, "Martin")
+    # It read version 2 but claims 3 (the current one): its data is older than 3.
+    with pytest.raises(VersionConflict):
+        do_update_patient(
+            cast.actor("denise"), stale, identity(used_family_name="Durand"), expected_version=3
+        )
+    assert Patient.objects.get(pk=cast.patient.pk).used_family_name == "MARTIN"
