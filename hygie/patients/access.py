@@ -24,7 +24,7 @@ from hygie.crypto.blind import normalize_name
 from hygie.practices.context import Actor
 
 from . import queries
-from .criteria import Condition
+from .criteria import BirthDateIn, Condition, IdIn, InsIn, NameMatch
 from .enums import Scope
 from .models import AccessRestriction, Patient, PatientVersion
 from .policy import Basis, Decision, Facts, decide
@@ -321,6 +321,40 @@ DECRYPTED_SORTS: dict[str, Callable[[Patient], Any]] = {
 }
 
 
+def _candidate_ids(actor: Actor, conditions: Sequence[Condition]) -> QuerySet[Any, Any]:
+    """The ids (a values_list query) of the live patients the indexes select.
+
+    With a name condition, the query starts from the name index and reaches the
+    patients through it: the database reads the few hundred index rows of that
+    prefix instead of testing the whole practice against them (docs/performance.md)."""
+    practice_id = actor.practice.pk
+    # Another exact index (an id, an INS, a birth date) selects fewer rows than a
+    # name prefix: then the query starts from the patients.
+    narrower = any(isinstance(c, IdIn | InsIn | BirthDateIn) and c.exact for c in conditions)
+    driver = next(
+        (
+            c
+            for c in conditions
+            if isinstance(c, NameMatch) and len(c.values) == 1 and c.indexed_words()
+        ),
+        None,
+    )
+    if narrower:
+        driver = None
+    if driver is not None:
+        words = driver.indexed_words() or []
+        rows: QuerySet[Any, Any] = queries.name_search_rows(practice_id, words[0])
+        via, field = "patient__", "patient_id"
+    else:
+        rows = Patient.objects.filter(practice_id=practice_id, deleted_at=None)
+        via, field = "", "pk"
+    for condition in conditions:
+        selected = condition.index_filter(practice_id, via) if condition is not driver else None
+        if selected is not None:
+            rows = rows.filter(selected)
+    return rows.values_list(field, flat=True)
+
+
 def _sort_key(key: str) -> Callable[[Patient], Any]:
     if key in DECRYPTED_SORTS:
         return DECRYPTED_SORTS[key]
@@ -348,30 +382,35 @@ def find_patients(
     than `max_total` matches. The search and the patients on the page are audited;
     `count=0` returns the total only."""
     _check_may_search(actor)
-    practice_id = actor.practice.pk
-    rows = Patient.objects.filter(practice_id=practice_id, deleted_at=None)
-    for condition in conditions:
-        selected = condition.index_filter(practice_id)
-        if selected is not None:
-            rows = rows.filter(selected)
-    if actor.user is not None:
-        rows = rows.exclude(pk__in=_objections(actor))
     unknown = [
         key for key, _desc in order if key not in COLUMN_SORTS and key not in DECRYPTED_SORTS
     ]
     if unknown:
         raise ValueError(f"unknown sort keys {unknown}")
+    rows = _candidate_ids(actor, conditions)
+    objected = set(_objections(actor).values_list("patient_id", flat=True)) if actor.user else set()
     decrypting = any(not c.exact for c in conditions) or any(k in DECRYPTED_SORTS for k, _ in order)
-    if not decrypting:
-        total = rows.count()
-        if max_total is not None and total > max_total:
+    if not decrypting and count == 0 and max_total is None:
+        # Counting only: the database counts, nothing is fetched.
+        total = rows.count() if not objected else sum(1 for i in rows if i not in objected)
+        page: list[Patient] = []
+    elif not decrypting:
+        # Bounded: more than max_total is refused without counting them all.
+        bound = None if max_total is None else max_total + 1 + len(objected)
+        ids = [i for i in rows[:bound] if i not in objected]
+        if max_total is not None and len(ids) > max_total:
             raise SearchTooBroad
+        total = len(ids)
         ordering = [("-" if desc else "") + COLUMN_SORTS[key] for key, desc in order] + ["pk"]
-        ids = list(rows.order_by(*ordering).values_list("pk", flat=True)[offset : offset + count])
-        by_id = {p.pk: p for p in Patient.objects.filter(pk__in=ids)} if ids else {}
-        page = [by_id[i] for i in ids]
+        chosen = list(
+            Patient.objects.filter(pk__in=ids)
+            .order_by(*ordering)
+            .values_list("pk", flat=True)[offset : offset + count]
+        )
+        by_id = {p.pk: p for p in Patient.objects.filter(pk__in=chosen)} if chosen else {}
+        page = [by_id[i] for i in chosen]
     else:
-        ids = list(rows.values_list("pk", flat=True)[: cap + 1])
+        ids = [i for i in rows[: cap + 1 + len(objected)] if i not in objected]
         if len(ids) > cap:
             raise SearchTooBroad
         found = [

@@ -4,8 +4,10 @@ A search is a conjunction of conditions; each condition is a disjunction of
 values (FHIR: repeated parameters AND, comma-separated values OR). Identity
 fields are encrypted, so each condition says two things:
 
-- `index_filter(practice_id)`: the filter on Patient that selects its candidates
-  through a keyed blind index or a plain column, or None when no index serves it;
+- `index_filter(practice_id, via)`: the filter that selects its candidates through
+  a keyed blind index or a plain column, or None when no index serves it; `via`
+  prefixes the Patient fields (`"patient__"` when the query starts from the name
+  index, see access.find_patients);
 - `matches(patient)`: the test on a decrypted patient.
 
 `exact` tells whether the candidates are exactly the matches, in which case no
@@ -33,7 +35,7 @@ class Condition(Protocol):
     @property
     def exact(self) -> bool: ...
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q | None: ...
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q | None: ...
 
     def matches(self, patient: Patient) -> bool: ...
 
@@ -43,8 +45,8 @@ class IdIn:
     ids: frozenset[uuid.UUID]
     exact = True
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q:
-        return Q(pk__in=self.ids)
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q:
+        return Q(**{f"{via}pk__in": self.ids})
 
     def matches(self, patient: Patient) -> bool:
         return patient.pk in self.ids
@@ -60,8 +62,9 @@ class InsIn:
     def exact(self) -> bool:
         return not any(oid for oid, _nir in self.values)  # the index knows no OID
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q:
-        return Q(nir_index__in=[queries.nir_index(practice_id, nir) for _oid, nir in self.values])
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q:
+        indexes = [queries.nir_index(practice_id, nir) for _oid, nir in self.values]
+        return Q(**{f"{via}nir_index__in": indexes})
 
     def matches(self, patient: Patient) -> bool:
         return any(
@@ -116,13 +119,27 @@ class NameMatch:
             for v in self.values
         )
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q | None:
-        found = Q()
+    def indexed_words(self) -> list[str] | None:
+        """The indexed words of each value (one string per value), or None when a
+        value has no word long enough to be indexed."""
+        texts = []
         for value in self.values:
             words = [w for w in normalize_name(value.text).split() if len(w) >= NAME_MIN_LEN]
             if not words:
                 return None  # a one-letter word selects nothing through the index
-            found |= Q(pk__in=queries.name_search_rows(practice_id, " ".join(words)))
+            texts.append(" ".join(words))
+        return texts
+
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q | None:
+        # A correlated EXISTS per word: checked on the rows another index already
+        # selected, through the (patient, token) index, never by testing the whole
+        # practice against a list.
+        texts = self.indexed_words()
+        if texts is None:
+            return None
+        found = Q()
+        for text in texts:
+            found |= queries.has_name_words(practice_id, text, f"{via}pk")
         return found
 
     def matches(self, patient: Patient) -> bool:
@@ -167,14 +184,11 @@ class BirthDateIn:
     def exact(self) -> bool:
         return all(v.prefix is DatePrefix.EQ and v.start == v.end for v in self.values)
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q | None:
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q | None:
         if not self.exact:
             return None  # the birth date is encrypted: only a whole day is indexed
-        return Q(
-            birth_date_index__in=[
-                queries.birth_date_index(practice_id, v.start) for v in self.values
-            ]
-        )
+        indexes = [queries.birth_date_index(practice_id, v.start) for v in self.values]
+        return Q(**{f"{via}birth_date_index__in": indexes})
 
     def matches(self, patient: Patient) -> bool:
         return any(v.contains(patient.birth_date) for v in self.values)
@@ -185,7 +199,7 @@ class GenderIn:
     values: frozenset[str]
     exact = False
 
-    def index_filter(self, practice_id: uuid.UUID) -> None:
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> None:
         return None  # encrypted and never indexed: too few values to hide anything
 
     def matches(self, patient: Patient) -> bool:
@@ -199,8 +213,8 @@ class TreatingIn:
     membership_ids: frozenset[uuid.UUID]
     exact = True
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q:
-        return Q(treating_practitioner_id__in=self.membership_ids)
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q:
+        return Q(**{f"{via}treating_practitioner_id__in": self.membership_ids})
 
     def matches(self, patient: Patient) -> bool:
         return patient.treating_practitioner_id in self.membership_ids
@@ -212,15 +226,16 @@ class InstantValue:
     start: dt.datetime
     end: dt.datetime  # exclusive
 
-    def q(self) -> Q:
-        inside = Q(updated_at__gte=self.start, updated_at__lt=self.end)
+    def q(self, via: str = "") -> Q:
+        field = f"{via}updated_at"
+        inside = Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
         return {
             DatePrefix.EQ: inside,
             DatePrefix.NE: ~inside,
-            DatePrefix.LT: Q(updated_at__lt=self.start),
-            DatePrefix.GT: Q(updated_at__gte=self.end),
-            DatePrefix.LE: Q(updated_at__lt=self.end),
-            DatePrefix.GE: Q(updated_at__gte=self.start),
+            DatePrefix.LT: Q(**{f"{field}__lt": self.start}),
+            DatePrefix.GT: Q(**{f"{field}__gte": self.end}),
+            DatePrefix.LE: Q(**{f"{field}__lt": self.end}),
+            DatePrefix.GE: Q(**{f"{field}__gte": self.start}),
         }[self.prefix]
 
     def contains(self, instant: dt.datetime) -> bool:
@@ -242,14 +257,14 @@ class UpdatedIn:
     values: tuple[InstantValue, ...]
     exact = True
 
-    def _q(self) -> Q:
+    def _q(self, via: str = "") -> Q:
         q = Q()
         for value in self.values:
-            q |= value.q()
+            q |= value.q(via)
         return q
 
-    def index_filter(self, practice_id: uuid.UUID) -> Q:
-        return self._q()
+    def index_filter(self, practice_id: uuid.UUID, via: str = "") -> Q:
+        return self._q(via)
 
     def matches(self, patient: Patient) -> bool:
         return any(v.contains(patient.updated_at) for v in self.values)

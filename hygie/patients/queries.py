@@ -46,6 +46,20 @@ def name_search_rows(practice_id: uuid.UUID, name: str) -> QuerySet[PatientNameT
     return rows.values("patient_id")
 
 
+def has_name_words(practice_id: uuid.UUID, name: str, patient_field: str = "pk") -> Q:
+    """A filter: each word of `name` is a prefix of one of the patient's names
+    (`patient_field` names the patient's id in the filtered query)."""
+    found = Q()
+    for word in normalize_name(name).split():
+        for token in name_query_tokens(practice_id, word):
+            found &= Q(
+                Exists(
+                    PatientNameToken.objects.filter(patient_id=OuterRef(patient_field), token=token)
+                )
+            )
+    return found
+
+
 def search_patient_ids(
     practice_id: uuid.UUID,
     *,
