@@ -142,13 +142,17 @@ def _access(
     its PatientNotFound/PatientDeleted is recorded as the refusal it is, so that
     the log never shows a read that returned nothing."""
     parsed = _parse(patient_id)
-    patient = (
-        Patient.objects.select_related("treating_practitioner__user")
-        .filter(pk=parsed, practice_id=actor.practice.pk)
-        .first()
+    # [:1], not first(): the id is unique, and first() adds an ORDER BY to compile.
+    found: list[Patient] = (
+        list(
+            Patient.objects.select_related("treating_practitioner__user").filter(
+                pk=parsed, practice_id=actor.practice.pk
+            )[:1]
+        )
         if parsed
-        else None
+        else []
     )
+    patient = found[0] if found else None
     if patient is None:
         _deny(actor, str(patient_id)[:64], None, scope, Basis.OTHER_PRACTICE)
         raise PatientNotFound

@@ -88,13 +88,12 @@ def load_live_access_token(value: str) -> AccessToken | None:
     practice come joined)."""
     if not value or len(value) > MAX_TOKEN_LENGTH:
         return None
-    token = (
-        AccessToken.objects.select_related(
-            "application__practice", "membership__practice", "membership__user"
-        )
-        .filter(token_checksum=token_checksum(value))
-        .first()
-    )
+    # [:1], not first(): the checksum is unique, and first() would add an ORDER BY
+    # that the ORM compiles on every API request.
+    found = AccessToken.objects.select_related(
+        "application__practice", "membership__practice", "membership__user"
+    ).filter(token_checksum=token_checksum(value))[:1]
+    token = found[0] if found else None
     if token is None or token.is_expired():
         return None
     if not holder_may_act(token, token.application, clock.today()):
