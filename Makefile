@@ -23,7 +23,7 @@ PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP
 PIP_COMPILE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev run chromium test lint fmt lock clean bench
+.PHONY: help venv dev run chromium test lint fmt lock clean bench bench-fhir
 
 help: ## List the targets
 	@echo "Hygie make targets:"
@@ -86,3 +86,6 @@ clean: ## Remove .venv and caches only (never var/, where patient data lives)
 
 bench: dev ## Benchmark search, patient page, demo, throughput (BENCH_ARGS='--patients 100000'); see docs/performance.md
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-fhir: dev ## FHIR API under wrk, SQLite and PostgreSQL (BENCH_ARGS='--db sqlite'); see docs/performance.md
+	$(BIN)/python -m bench.fhir_load $(BENCH_ARGS)

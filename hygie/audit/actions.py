@@ -6,7 +6,7 @@ import enum
 import hashlib
 import ipaddress
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -149,18 +149,37 @@ def record_patient_reads(
 ) -> list[AuditEvent]:
     """One read event per patient, appended together (one lock, one insert): the
     patients a list or a search showed, each in their own access history."""
+    return record_patient_events(
+        source,
+        event_type,
+        AuditAction.READ,
+        [(patient_id, detail) for patient_id in patient_ids],
+        purpose=purpose,
+    )
+
+
+def record_patient_events(
+    source: AuditSource,
+    event_type: AuditEventType,
+    action: AuditAction,
+    items: Sequence[tuple[UUID, Mapping[str, Any] | None]],
+    *,
+    purpose: PurposeOfUse | str = "",
+) -> list[AuditEvent]:
+    """One event per (patient, detail), appended together with one move of the
+    chain head: for what touches many patients at once (a list, an import)."""
     events = [
         _new_event(
             source,
             event_type,
-            action=AuditAction.READ,
+            action=action,
             patient_id=patient_id,
             entity_type="Patient",
             entity_id=str(patient_id),
             purpose=purpose,
             detail=detail,
         )
-        for patient_id in patient_ids
+        for patient_id, detail in items
     ]
     _append(events)
     return events
