@@ -139,23 +139,39 @@ def record_event(
     return event
 
 
-def record_patient_reads(
+def record_listing(
     source: AuditSource,
-    event_type: AuditEventType,
     patient_ids: list[UUID],
     *,
-    purpose: PurposeOfUse | str = "",
-    detail: Mapping[str, Any] | None = None,
+    purpose: PurposeOfUse | str,
+    search_detail: Mapping[str, Any],
+    read_detail: Mapping[str, Any] | None = None,
 ) -> list[AuditEvent]:
-    """One read event per patient, appended together (one lock, one insert): the
-    patients a list or a search showed, each in their own access history."""
-    return record_patient_events(
+    """A search or a list shown: the search event, then one read per patient on
+    it, appended together (one lock, one insert, one commit)."""
+    search = _new_event(
         source,
-        event_type,
-        AuditAction.READ,
-        [(patient_id, detail) for patient_id in patient_ids],
+        AuditEventType.PATIENT_SEARCH,
+        action=AuditAction.READ,
+        entity_type="Patient",
         purpose=purpose,
+        detail=search_detail,
     )
+    reads = [
+        _new_event(
+            source,
+            AuditEventType.PATIENT_READ,
+            action=AuditAction.READ,
+            patient_id=patient_id,
+            entity_type="Patient",
+            entity_id=str(patient_id),
+            purpose=purpose,
+            detail=read_detail,
+        )
+        for patient_id in patient_ids
+    ]
+    _append([search, *reads])
+    return [search, *reads]
 
 
 def record_patient_events(

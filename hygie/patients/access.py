@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from hygie.audit.actions import record_event, record_patient_reads
+from hygie.audit.actions import record_event, record_listing
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.core import clock
 from hygie.crypto.blind import normalize_name
@@ -487,16 +487,12 @@ def _record_listing(
     never what was typed), then one read per patient shown, so that each patient's
     access history holds it (IHE BALP PatientQuery: one event per patient)."""
     purpose = purpose or (PurposeOfUse.PATADMIN if actor.is_assistant else PurposeOfUse.TREAT)
-    record_event(
+    record_listing(
         actor.source,
-        AuditEventType.PATIENT_SEARCH,
-        action=AuditAction.READ,
-        entity_type="Patient",
+        ids,
         purpose=purpose,
-        detail={"count": len(ids), "total": total, "criteria": criteria},
-    )
-    record_patient_reads(
-        actor.source, AuditEventType.PATIENT_READ, ids, purpose=purpose, detail={"via": "list"}
+        search_detail={"count": len(ids), "total": total, "criteria": criteria},
+        read_detail={"via": "list"},
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from hygie.audit.actions import AuditSource, record_patient_reads
+from hygie.audit.actions import AuditSource, record_listing
 from hygie.audit.enums import AuditEventType
 from hygie.audit.models import AuditChainHead, AuditEvent
 from hygie.audit.protection import missing_triggers
@@ -68,9 +68,12 @@ def test_several_events_append_together(alpha_chain: list[AuditEvent]) -> None:
     first = alpha_chain[0]
     source = AuditSource.system("test", practice_id=first.practice_id)
     ids = [uuid.uuid4() for _ in range(3)]
-    events = record_patient_reads(source, AuditEventType.PATIENT_READ, ids)
-    assert [e.seq for e in events] == [11, 12, 13]
-    assert AuditChainHead.objects.get(chain=first.chain).seq == 13
+    events = record_listing(source, ids, purpose="", search_detail={"count": 3})
+    assert [e.seq for e in events] == [11, 12, 13, 14]
+    assert [e.event_type for e in events] == [AuditEventType.PATIENT_SEARCH] + [
+        AuditEventType.PATIENT_READ
+    ] * 3
+    assert AuditChainHead.objects.get(chain=first.chain).seq == 14
     assert verify_chains().ok
 
 
