@@ -120,13 +120,21 @@ def _deny(
     )
 
 
-def access_patient(actor: Actor, patient_id: object, *, scope: Scope = Scope.IDENTITY) -> Patient:
+def access_patient(
+    actor: Actor,
+    patient_id: object,
+    *,
+    scope: Scope = Scope.IDENTITY,
+    with_treating_doctor: bool = True,
+) -> Patient:
     """The patient, if `actor` may read `scope` of them; the read is audited.
+    `with_treating_doctor=False` leaves out the médecin traitant's membership and
+    user (two joined rows) for a caller that shows only their id (the FHIR API).
 
     Raises PatientNotFound (absent, other practice, no role, objection),
     PatientDeleted (a deleted record the actor could otherwise see) or, for a
     clinical read by someone who may see the identity, ClinicalAccessDenied."""
-    return _access(actor, patient_id, scope)
+    return _access(actor, patient_id, scope, with_treating_doctor=with_treating_doctor)
 
 
 def _access(
@@ -137,6 +145,7 @@ def _access(
     deleted_ok: bool = False,
     detail: dict[str, object] | None = None,
     resolve: Callable[[Patient], Patient] | None = None,
+    with_treating_doctor: bool = True,
 ) -> Patient:
     """`resolve` turns the allowed patient into what is actually read (a version);
     its PatientNotFound/PatientDeleted is recorded as the refusal it is, so that
@@ -145,9 +154,11 @@ def _access(
     # [:1], not first(): the id is unique, and first() adds an ORDER BY to compile.
     found: list[Patient] = (
         list(
-            Patient.objects.select_related("treating_practitioner__user").filter(
-                pk=parsed, practice_id=actor.practice.pk
-            )[:1]
+            (
+                Patient.objects.select_related("treating_practitioner__user")
+                if with_treating_doctor
+                else Patient.objects.all()
+            ).filter(pk=parsed, practice_id=actor.practice.pk)[:1]
         )
         if parsed
         else []

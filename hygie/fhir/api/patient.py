@@ -130,7 +130,10 @@ class PatientHandler(ResourceHandler):
 
     def read(self, call: Call, resource_id: str) -> Entry:
         call.require_patient("Patient", Interaction.READ, resource_id)
-        return entry_of(access.access_patient(call.actor, base.parse_id(resource_id)))
+        patient = access.access_patient(
+            call.actor, base.parse_id(resource_id), with_treating_doctor=False
+        )
+        return entry_of(patient)
 
     def vread(self, call: Call, resource_id: str, version: int) -> Entry:
         call.require_patient("Patient", Interaction.READ, resource_id)
