@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import ClassVar
 
 from hygie.audit.models import AuditEvent
@@ -15,21 +14,11 @@ from ..smart.scopes import Interaction, Reach
 from . import base
 from .base import Call, Entry, ResourceHandler
 from .errors import bad_request, not_found
-from .params import Search, instant_value
+from .params import Search, instant_value, reference
 
 
 def _entry(event: AuditEvent) -> Entry:
     return Entry(audit_event.to_fhir(event), 1, event.recorded_at)
-
-
-def _reference(value: str, kind: str, name: str) -> uuid.UUID:
-    prefix, _, ident = value.rpartition("/")
-    try:
-        if prefix in ("", kind):
-            return uuid.UUID(ident)
-    except ValueError:
-        pass
-    raise bad_request(f"{name} attend {kind}/id.", name)
 
 
 class AuditEventHandler(ResourceHandler):
@@ -57,9 +46,9 @@ class AuditEventHandler(ResourceHandler):
                 raise bad_request(f"{param.name} : une seule valeur à la fois.", param.name)
             value = param.values[0]
             if param.name == "patient":
-                patient_id = _reference(value, "Patient", "patient")
+                patient_id = reference(value, ("Patient",), "patient")[1]
             elif param.name == "agent":
-                user_id = _reference(value, "Practitioner", "agent")
+                user_id = reference(value, ("Practitioner",), "agent")[1]
             else:
                 moment = instant_value(value, "date")
                 if moment.prefix in (DatePrefix.GE, DatePrefix.EQ):

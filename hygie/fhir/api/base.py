@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.http import HttpRequest
@@ -21,7 +21,6 @@ from hygie.practices.context import Actor
 
 from ..smart.grants import TokenGrant
 from ..smart.scopes import Interaction, Reach
-from ..validation import Issue
 from .errors import FhirError, forbidden, not_found, not_supported
 from .params import HistoryPage, Search
 
@@ -37,7 +36,6 @@ class Call:
     grant: TokenGrant
     base: str  # absolute base URL of the API, without a trailing slash
     strict: bool
-    warnings: list[Issue] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:

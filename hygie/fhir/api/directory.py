@@ -17,7 +17,7 @@ from ..smart.scopes import Interaction
 from . import base
 from .base import Call, Entry, ResourceHandler
 from .errors import bad_request
-from .params import Param, Search, token
+from .params import Param, Search, reference, token
 
 
 def paged(entries: list[Entry], search: Search) -> tuple[int, list[Entry]]:
@@ -28,13 +28,6 @@ def paged(entries: list[Entry], search: Search) -> tuple[int, list[Entry]]:
 
 def _any(param: Param, test: Callable[[str], bool]) -> bool:
     return any(test(v) for v in param.values)
-
-
-def _reference_id(value: str, kind: str, name: str) -> str:
-    prefix, _, ident = value.rpartition("/")
-    if prefix not in ("", kind):
-        raise bad_request(f"{name} attend {kind}/id.", name)
-    return ident
 
 
 class OrganizationHandler(ResourceHandler):
@@ -152,7 +145,7 @@ class PractitionerRoleHandler(ResourceHandler):
         if param.name == "_id":
             return _any(param, lambda v: v == entry.id)
         if param.name == "practitioner":
-            wanted = {_reference_id(v, "Practitioner", "practitioner") for v in param.values}
+            wanted = {str(reference(v, ("Practitioner",), "practitioner")[1]) for v in param.values}
             return entry.resource["practitioner"]["reference"].split("/")[1] in wanted
         values = {token(v)[1] for v in param.values}
         if not values <= {"true", "false"}:

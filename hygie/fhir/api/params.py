@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -246,6 +247,24 @@ def _instant_range(rest: str, name: str) -> tuple[dt.datetime, dt.datetime]:
     # Compared in UTC: the database stores UTC, and extreme local years overflow.
     start = moment.astimezone(dt.UTC)
     return start, start + precision
+
+
+def reference(value: str, kinds: tuple[str, ...], name: str) -> tuple[str, uuid.UUID]:
+    """A reference search value, `Kind/id` with Kind among `kinds` (a bare id means
+    the first) → (Kind, id). Anything else is a 400 naming what is expected."""
+    kind, _, ident = value.rpartition("/")
+    parsed = uuid_or_none(ident)
+    if parsed is None or kind not in ("", *kinds):
+        expected = " ou ".join(f"{k}/id" for k in kinds)
+        raise bad_request(f"{name} attend {expected}.", name)
+    return kind or kinds[0], parsed
+
+
+def uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def token(value: str) -> tuple[str | None, str]:

@@ -46,7 +46,9 @@ from .params import (
     Search,
     date_value,
     instant_value,
+    reference,
     token,
+    uuid_or_none,
 )
 
 # Hygie's field names → the FHIR element a client sent them in.
@@ -184,7 +186,7 @@ class PatientHandler(ResourceHandler):
         conditions = [self._condition(call, p) for p in search.params]
         if reach is Reach.PATIENT:
             conditions.append(IdIn(frozenset({call.grant.patient_id})))  # type: ignore[arg-type]
-        if not any(_selective(c, call.actor.practice.pk) for c in conditions):
+        if not any(_selective(c) for c in conditions):
             raise FhirError(
                 400,
                 "too-costly",
@@ -212,7 +214,7 @@ class PatientHandler(ResourceHandler):
     def _condition(self, call: Call, param: Param) -> Condition:
         name, values = param.name, param.values
         if name == "_id":
-            return IdIn(frozenset(_uuid_or_none(v) for v in values) - {None})  # type: ignore[arg-type]
+            return IdIn(frozenset(uuid_or_none(v) for v in values) - {None})  # type: ignore[arg-type]
         if name in ("name", "family", "given"):
             part = NamePart(name)
             return NameMatch(
@@ -243,7 +245,7 @@ class PatientHandler(ResourceHandler):
         for value in values:
             system, code = token(value)
             if system == local:
-                parsed = _uuid_or_none(code)
+                parsed = uuid_or_none(code)
                 if parsed is not None:
                     ids.add(parsed)
             elif system is None or system in INS_SYSTEMS:
@@ -258,13 +260,9 @@ class PatientHandler(ResourceHandler):
     def _practitioner_roles(self, call: Call, values: tuple[str, ...]) -> set[uuid.UUID]:
         wanted: set[uuid.UUID] = set()
         for value in values:
-            kind, _, ident = value.rpartition("/")
-            parsed = _uuid_or_none(ident)
-            if parsed is None or kind not in ("PractitionerRole", "Practitioner", ""):
-                raise bad_request(
-                    "general-practitioner attend PractitionerRole/id ou Practitioner/id.",
-                    "general-practitioner",
-                )
+            kind, parsed = reference(
+                value, ("PractitionerRole", "Practitioner"), "general-practitioner"
+            )
             if kind == "Practitioner":
                 wanted |= practice_queries.membership_ids_of_user(call.actor.practice, parsed)
             else:
@@ -293,7 +291,7 @@ class PatientHandler(ResourceHandler):
             raise _rule("Un seul médecin traitant.", "Patient.generalPractitioner")
         if gps:
             kind, _, ident = str(gps[0].get("reference", "")).partition("/")
-            treating = _uuid_or_none(ident) if kind == "PractitionerRole" else None
+            treating = uuid_or_none(ident) if kind == "PractitionerRole" else None
             if treating is None:
                 raise _rule(
                     "Le médecin traitant se désigne par PractitionerRole/id.",
@@ -369,20 +367,15 @@ class PatientHandler(ResourceHandler):
         return [entry_of(patient)]
 
 
-def _selective(condition: Condition, practice_id: uuid.UUID) -> bool:
+def _selective(condition: Condition) -> bool:
     """Whether `condition` narrows a search enough on its own: an index serves it
     and it names people, not a period or a whole doctor's list."""
-    if isinstance(condition, UpdatedIn | TreatingIn):
-        return False
-    return condition.index_filter(practice_id) is not None
+    if isinstance(condition, IdIn | InsIn):
+        return True
+    if isinstance(condition, NameMatch):
+        return condition.indexed_words() is not None
+    return isinstance(condition, BirthDateIn) and condition.exact
 
 
 def _rule(message: str, expression: str) -> FhirError:
     return FhirError(422, "business-rule", message, expression=expression)
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -30,11 +30,6 @@ from .params import is_strict
 log = logging.getLogger("hygie.fhir")
 
 
-def base_url(request: HttpRequest) -> str:
-    # The configured public address, not the Host header (see smart/endpoints.py).
-    return fhir_base_url()
-
-
 def _query(request: HttpRequest, path: str) -> list[tuple[str, str]]:
     items = [(k, v) for k, values in request.GET.lists() for v in values if k != "_format"]
     if path.endswith("/_search") and request.method == "POST":
@@ -69,8 +64,9 @@ def fhir_api(request: HttpRequest, path: str = "") -> HttpResponse:
         if path == "metadata":
             if request.method != "GET":
                 raise not_supported("metadata se lit en GET.")
-            return fhir_response(capability_statement(request, base_url(request)))
-        call = Call(request, grant_for_request(request), base_url(request), is_strict(request))
+            # The configured public address, not the Host header (smart/endpoints.py).
+            return fhir_response(capability_statement(request, fhir_base_url()))
+        call = Call(request, grant_for_request(request), fhir_base_url(), is_strict(request))
         if path == "":
             if request.method != "POST":
                 raise not_supported(
