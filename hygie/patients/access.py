@@ -279,9 +279,9 @@ def _without_restricted(actor: Actor, patients: Iterable[Patient]) -> list[Patie
     if actor.user is None or not rows:
         return rows
     restricted = set(
-        AccessRestriction.objects.filter(
-            patient_id__in=[p.pk for p in rows], user_id=actor.user.pk, lifted_at=None
-        ).values_list("patient_id", flat=True)
+        _objections(actor)
+        .filter(patient_id__in=[p.pk for p in rows])
+        .values_list("patient_id", flat=True)
     )
     return [p for p in rows if p.pk not in restricted]
 
@@ -417,13 +417,11 @@ def find_patients(
             raise SearchTooBroad
         total = len(ids)
         ordering = [("-" if desc else "") + COLUMN_SORTS[key] for key, desc in order] + ["pk"]
-        chosen = list(
-            Patient.objects.filter(pk__in=ids)
-            .order_by(*ordering)
-            .values_list("pk", flat=True)[offset : offset + count]
+        page = (
+            list(Patient.objects.filter(pk__in=ids).order_by(*ordering)[offset : offset + count])
+            if count and ids
+            else []
         )
-        by_id = {p.pk: p for p in Patient.objects.filter(pk__in=chosen)} if chosen else {}
-        page = [by_id[i] for i in chosen]
     else:
         ids = [i for i in rows[: cap + 1 + len(objected)] if i not in objected]
         if len(ids) > cap:
