@@ -157,19 +157,13 @@ def record_listing(
         purpose=purpose,
         detail=search_detail,
     )
-    reads = [
-        _new_event(
-            source,
-            AuditEventType.PATIENT_READ,
-            action=AuditAction.READ,
-            patient_id=patient_id,
-            entity_type="Patient",
-            entity_id=str(patient_id),
-            purpose=purpose,
-            detail=read_detail,
-        )
-        for patient_id in patient_ids
-    ]
+    reads = _patient_events(
+        source,
+        AuditEventType.PATIENT_READ,
+        AuditAction.READ,
+        [(patient_id, read_detail) for patient_id in patient_ids],
+        purpose,
+    )
     _append([search, *reads])
     return [search, *reads]
 
@@ -183,8 +177,20 @@ def record_patient_events(
     purpose: PurposeOfUse | str = "",
 ) -> list[AuditEvent]:
     """One event per (patient, detail), appended together with one move of the
-    chain head: for what touches many patients at once (a list, an import)."""
-    events = [
+    chain head: for what touches many patients at once (an import)."""
+    events = _patient_events(source, event_type, action, items, purpose)
+    _append(events)
+    return events
+
+
+def _patient_events(
+    source: AuditSource,
+    event_type: AuditEventType,
+    action: AuditAction,
+    items: Sequence[tuple[UUID, Mapping[str, Any] | None]],
+    purpose: PurposeOfUse | str,
+) -> list[AuditEvent]:
+    return [
         _new_event(
             source,
             event_type,
@@ -197,8 +203,6 @@ def record_patient_events(
         )
         for patient_id, detail in items
     ]
-    _append(events)
-    return events
 
 
 def _new_event(

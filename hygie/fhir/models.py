@@ -85,6 +85,11 @@ class ApiClient(OAuthRow, AbstractApplication):
     def is_backend(self) -> bool:
         return self.kind == ClientKind.BACKEND
 
+    @property
+    def audit_label(self) -> str:
+        """How the audit names the client when it acts for itself."""
+        return f"apiclient:{self.name} ({self.client_id})"
+
     def is_usable(self, request: object) -> bool:
         # DOT asks this before issuing anything and when loading a bearer token.
         return self.disabled_at is None

@@ -103,7 +103,7 @@ def grant_for_request(request: HttpRequest) -> TokenGrant:
             practice=practice,
             source=AuditSource(
                 user_id=None,
-                user_label=f"apiclient:{client.name} ({client.client_id})",
+                user_label=client.audit_label,
                 practice_id=practice.pk,
                 source_address=address,
                 user_agent=user_agent,

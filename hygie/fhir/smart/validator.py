@@ -78,10 +78,6 @@ def audit_source(
     )
 
 
-def client_label(client: ApiClient) -> str:
-    return f"apiclient:{client.name} ({client.client_id})"
-
-
 class SmartScopes(BaseScopes):
     """DOT's scope backend: a client may ask for what it registered. The real
     check is SmartValidator.validate_scopes (SMART grammar, contexts)."""
@@ -150,7 +146,7 @@ class SmartValidator(OAuth2Validator):
         record_event(
             audit_source(
                 request,
-                user_label=client_label(client) if client else "apiclient:inconnu",
+                user_label=client.audit_label if client else "apiclient:inconnu",
                 user_id=None,
                 practice_id=client.practice_id if client else None,
                 authorization_id=None,
@@ -305,7 +301,7 @@ class SmartValidator(OAuth2Validator):
         record_event(
             audit_source(
                 request,
-                user_label=user.email if user is not None else client_label(client),
+                user_label=user.email if user is not None else client.audit_label,
                 user_id=user.pk if user is not None else None,
                 practice_id=binding.practice_id,
                 authorization_id=binding.authorization_id,
@@ -399,7 +395,7 @@ class SmartValidator(OAuth2Validator):
                 record_event(
                     audit_source(
                         request,
-                        user_label=row.user.email if row.user else client_label(client),
+                        user_label=row.user.email if row.user else client.audit_label,
                         user_id=row.user_id,
                         practice_id=row.practice_id,
                         authorization_id=row.authorization_id,
