@@ -59,13 +59,10 @@ SCENARIOS: dict[str, tuple[str, str, bool]] = {
 BOTH = ("sqlite", "postgres")
 WHAT_IFS: dict[str, tuple[list[str], int | None, tuple[str, ...]]] = {
     "no fsync per commit": (["no-fsync"], None, BOTH),
-    # On SQLite the emulated group commit starves: each process's writer thread
-    # sleeps in SQLite's busy handler while its whole batch waits (some > 10 s:
-    # "database is locked"). The file lock below is SQLite's version of the idea.
-    "audit group commit": (["audit-group-commit"], None, ("postgres",)),
-    "group commit + no fsync": (["audit-group-commit", "no-fsync"], None, ("postgres",)),
-    "writers queue on a file lock": (["sqlite-writers-queue"], None, ("sqlite",)),
-    "file lock + no fsync": (["sqlite-writers-queue", "no-fsync"], None, ("sqlite",)),
+    # SQLite's writers now queue (hygie/core/sqlite/write_queue.py): group commit
+    # can be measured there too.
+    "audit group commit": (["audit-group-commit"], None, BOTH),
+    "group commit + no fsync": (["audit-group-commit", "no-fsync"], None, BOTH),
     "4 processes": ([], 4, BOTH),
     "audit off (ceiling, not a proposal)": (["audit-off"], None, BOTH),
 }

@@ -27,7 +27,7 @@ def no_fsync_per_commit() -> None:
 
     database = settings.DATABASES["default"]
     options = database.setdefault("OPTIONS", {})
-    if database["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in database["ENGINE"]:
         options["init_command"] = options["init_command"].replace(
             "synchronous=FULL", "synchronous=NORMAL"
         )
@@ -116,44 +116,6 @@ def audit_group_commit() -> None:
     access.record_event = record_event  # type: ignore[attr-defined]
 
 
-def sqlite_writers_queue() -> None:
-    """SQLite only. hygie/audit/actions.py (or a SQLite-specific wrapper around
-    write transactions): take an OS file lock (flock, in the data directory) before
-    BEGIN IMMEDIATE and release it after COMMIT, so that a writer waiting for
-    another one sleeps in the kernel and wakes as soon as the lock is released.
-    Today a waiting writer sleeps in SQLite's busy handler, in steps of 1, 2, 5,
-    10, 15, 20, 25... ms whatever the holder's commit takes (a fraction of a ms):
-    with every read a write, most of the time is spent sleeping. Same audit, same
-    durability, one writer at a time as before."""
-    import fcntl
-    import os
-
-    from django.conf import settings
-    from django.db import connection
-
-    from hygie.audit.actions import record_event as original
-    from hygie.patients import access
-
-    if connection.vendor != "sqlite":
-        return
-    fd = os.open(settings.DATA_DIR / ".bench-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    # flock belongs to the open file, shared by this process's threads: they queue
-    # on a thread lock first.
-    in_process = threading.Lock()
-
-    def record_event(*args: Any, **kwargs: Any) -> Any:
-        if connection.in_atomic_block:
-            return original(*args, **kwargs)
-        with in_process:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                return original(*args, **kwargs)
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
-    access.record_event = record_event  # type: ignore[attr-defined]
-
-
 def audit_off() -> None:
     """Not a proposal: the ceiling any audit change could reach. record_event is a
     no-op on the read path (bench.variants.disable_audit)."""
@@ -165,7 +127,6 @@ def audit_off() -> None:
 BEFORE_SETUP = {"no-fsync": no_fsync_per_commit}
 AFTER_SETUP = {
     "audit-group-commit": audit_group_commit,
-    "sqlite-writers-queue": sqlite_writers_queue,
     "audit-off": audit_off,
 }
 ALL = sorted({**BEFORE_SETUP, **AFTER_SETUP})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import hashlib
 import ipaddress
@@ -18,6 +19,7 @@ from hygie.audit.chain import chain_for, compute_hash
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.audit.models import AuditChainHead, AuditEvent
 from hygie.core import clock
+from hygie.core.inserts import Insert
 from hygie.crypto.sealed import open_text, seal_text
 
 # Room for the ids a search page returned (up to 50, 39 bytes each) and its
@@ -249,7 +251,11 @@ def _new_event(
 
 
 def _append(events: list[AuditEvent]) -> None:
-    """Chains `events` (all of one practice) after the head of their chain."""
+    """Chains `events` (all of one practice) after the head of their chain.
+
+    Runs on every audited request: the head's lock and move and a single event's
+    insert are statements written once per process (hygie/core/inserts.py,
+    _lock_head, _move_head), not compiled by the ORM each time."""
     if not events:
         return
     chain = events[0].chain
@@ -257,26 +263,58 @@ def _append(events: list[AuditEvent]) -> None:
         raise ValueError("events of one append must share their chain")
     with transaction.atomic(savepoint=False):
         # The row lock serialises writers of one chain (SQLite: BEGIN IMMEDIATE
-        # already does). get_or_create retries the get if a racing first writer
-        # created the head, and that get waits for the racer's lock.
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            chain=chain, defaults={"updated_at": clock.now()}
-        )
+        # already does).
+        head = _lock_head(chain)
+        if head is None:
+            # The chain's first event. get_or_create retries the get if a racing
+            # first writer created the head, and that get waits for the racer's lock.
+            created, _ = AuditChainHead.objects.select_for_update().get_or_create(
+                chain=chain, defaults={"updated_at": clock.now()}
+            )
+            head = (created.seq, created.hash)
         # Read the clock under the lock so that time never goes back along a chain.
         now = clock.now()
-        seq, previous = head.seq, head.hash
+        seq, previous = head
         for event in events:
             seq += 1
             event.recorded_at, event.seq, event.prev_hash = now, seq, previous
             event.hash = compute_hash(event)
             previous = event.hash
         if len(events) == 1:
-            events[0].save(force_insert=True)
+            _INSERT_EVENT.save_new(events[0])
         else:
             AuditEvent.objects.bulk_create(events)
         # The database lets the head move only onto the last event (migration 0003).
-        head.seq, head.hash, head.updated_at = seq, previous, now
-        head.save(update_fields=["seq", "hash", "updated_at"])
+        _move_head(chain, seq, previous, now)
+
+
+_INSERT_EVENT = Insert(AuditEvent)
+
+
+def _lock_head(chain: str) -> tuple[int, str] | None:
+    """(seq, hash) of the chain's head, locked until the transaction ends; None if
+    the chain has no head yet."""
+    connection = transaction.get_connection()
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, hash FROM audit_auditchainhead WHERE chain = %s{lock}",  # noqa: S608
+            [chain],
+        )
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+def _move_head(chain: str, seq: int, hash_: str, now: dt.datetime) -> None:
+    connection = transaction.get_connection()
+    updated_at = AuditChainHead._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditchainhead SET seq = %s, hash = %s, updated_at = %s WHERE chain = %s",
+            [seq, hash_, updated_at, chain],
+        )
+        if cursor.rowcount != 1:
+            raise RuntimeError(f"audit chain head {chain!r} vanished during an append")
 
 
 REASON_AAD = b"audit.reason|"

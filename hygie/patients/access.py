@@ -20,6 +20,7 @@ from django.http import Http404
 from hygie.audit.actions import record_event, record_listing
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
 from hygie.core import clock
+from hygie.core.joined import JoinedSelect
 from hygie.crypto.blind import normalize_name
 from hygie.practices.context import Actor
 
@@ -47,6 +48,12 @@ class ClinicalAccessDenied(PermissionDenied):
         super().__init__(decision.basis.value)
         self.patient = patient
         self.decision = decision
+
+
+# The record, looked up by id within the actor's practice, on every read: the
+# SELECTs are written once, not compiled by the ORM each time (hygie/core/joined.py).
+_PATIENT = JoinedSelect(Patient, [], "id", "practice")
+_PATIENT_WITH_DOCTOR = JoinedSelect(Patient, ["treating_practitioner__user"], "id", "practice")
 
 
 def _parse(patient_id: object) -> uuid.UUID | None:
@@ -151,19 +158,8 @@ def _access(
     its PatientNotFound/PatientDeleted is recorded as the refusal it is, so that
     the log never shows a read that returned nothing."""
     parsed = _parse(patient_id)
-    # [:1], not first(): the id is unique, and first() adds an ORDER BY to compile.
-    found: list[Patient] = (
-        list(
-            (
-                Patient.objects.select_related("treating_practitioner__user")
-                if with_treating_doctor
-                else Patient.objects.all()
-            ).filter(pk=parsed, practice_id=actor.practice.pk)[:1]
-        )
-        if parsed
-        else []
-    )
-    patient = found[0] if found else None
+    lookup = _PATIENT_WITH_DOCTOR if with_treating_doctor else _PATIENT
+    patient = lookup.get(parsed, actor.practice.pk) if parsed else None
     if patient is None:
         _deny(actor, str(patient_id)[:64], None, scope, Basis.OTHER_PRACTICE)
         raise PatientNotFound

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hygie.core import clock
+from hygie.core.joined import JoinedSelect
 from hygie.fhir.models import AccessToken, ApiClient, TokenBinding
 
 # Longer than any token Hygie issues (oauthlib: 30 characters); a bigger header
@@ -82,18 +83,22 @@ def holder_may_act(row: Any, client: ApiClient | None, today: dt.date) -> bool:
     )
 
 
+# Read on every API request: the SELECT is written once, not compiled by the ORM
+# each time (hygie/core/joined.py; docs/performance.md).
+_LIVE_TOKEN = JoinedSelect(
+    AccessToken,
+    ["application__practice", "membership__practice", "membership__user"],
+    "token_checksum",
+)
+
+
 def load_live_access_token(value: str) -> AccessToken | None:
     """The access token `value`, if it exists, has not expired and its holder may
     still act; else None. One query (the membership, its user and the client's
     practice come joined)."""
     if not value or len(value) > MAX_TOKEN_LENGTH:
         return None
-    # [:1], not first(): the checksum is unique, and first() would add an ORDER BY
-    # that the ORM compiles on every API request.
-    found = AccessToken.objects.select_related(
-        "application__practice", "membership__practice", "membership__user"
-    ).filter(token_checksum=token_checksum(value))[:1]
-    token = found[0] if found else None
+    token = _LIVE_TOKEN.get(token_checksum(value))
     if token is None or token.is_expired():
         return None
     if not holder_may_act(token, token.application, clock.today()):

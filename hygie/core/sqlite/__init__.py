@@ -1,0 +1,1 @@
+"""Hygie's SQLite database backend: Django's, with writers queued (write_queue.py)."""
