@@ -1,0 +1,1 @@
+"""Clinical record: encounters, problems, allergies, observations, immunizations, documents."""
