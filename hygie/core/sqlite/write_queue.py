@@ -6,12 +6,18 @@ writer in at a time; the others, with a busy timeout, sleep in steps of 1, 2, 5,
 millisecond): under load most of the waiting is sleeping, and reads at 16
 connections had a p95 of 1.2 s (docs/performance.md, "API FHIR").
 
-Here a transaction first takes the process's lock for the database (threads
-queue on it and wake when it is released), then an exclusive `flock` on a file
-beside the database (processes queue on it: only one thread per process polls
-it, every 0.1 to 2 ms), then `BEGIN IMMEDIATE`; both are released at COMMIT or
-ROLLBACK. Waiting longer than the connection's timeout raises OperationalError
-("database is locked"), as SQLite itself would.
+Here a transaction first takes the process's lock for the database (its threads
+queue on it and wake as soon as it is released), then an exclusive `flock` on a
+file beside the database (processes queue on it in the kernel, which wakes a
+waiter at once on release), then `BEGIN IMMEDIATE`; both are released at COMMIT
+or ROLLBACK. A process that is let go of the file lock wakes immediately, so it
+gets its turn even while the other process's threads keep asking (a waiter that
+polled, sleeping between tries, kept losing it to them).
+
+The blocking `flock` call runs in one thread per process (`_Taker`), so that a
+transaction can still give up after the connection's timeout with
+OperationalError ("database is locked"), as SQLite itself would; a lock taken
+after its requester gave up is released at once.
 
 The lock file is `<database>-writers.lock`. An in-memory database (the test
 suite's) is not queued (base.py says why).
@@ -23,58 +29,81 @@ import fcntl
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 
 from django.db import OperationalError
 
-_SHORTEST_POLL = 0.0001
-_LONGEST_POLL = 0.002
+
+class _Taker:
+    """The thread that takes the file lock for this process's transactions."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.cond = threading.Condition()
+        self.wanted = False
+        self.held = False
+        threading.Thread(target=self._run, name="sqlite-write-queue", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: self.wanted and not self.held)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)  # blocks in the kernel until it is ours
+            with self.cond:
+                if self.wanted:
+                    self.held = True
+                    self.cond.notify_all()
+                    continue
+            # Its requester gave up meanwhile: let the others in at once.
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def acquire(self, timeout: float) -> None:
+        with self.cond:
+            self.wanted = True
+            self.cond.notify_all()
+            got = self.cond.wait_for(lambda: self.held, timeout)
+            self.wanted = False
+        if not got:
+            raise OperationalError("database is locked (write queue, another process)")
+
+    def release(self) -> None:
+        with self.cond:
+            self.held = False
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.cond.notify_all()
 
 
-@dataclass
 class WriteQueue:
     """The queue of one database file in this process (one per path, shared by
     the process's connections to it: see `queue_for`)."""
 
-    lock_path: str
-    thread_lock: threading.Lock = field(default_factory=threading.Lock)
-    _fd: int | None = None
-    _fd_pid: int | None = None
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        self.thread_lock = threading.Lock()
+        self._taker: _Taker | None = None
+        self._taker_pid: int | None = None
 
-    def _file(self) -> int:
-        # Opened lazily and again after a fork: a descriptor inherited through
-        # fork shares its flock with the parent, which would let both in.
-        if self._fd is None or self._fd_pid != os.getpid():
-            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._fd_pid = os.getpid()
-        return self._fd
+    def _file_lock(self) -> _Taker:
+        # Made lazily and again after a fork: neither the thread nor the lock
+        # (a descriptor inherited through fork shares its flock) survives one.
+        if self._taker is None or self._taker_pid != os.getpid():
+            self._taker = _Taker(self.lock_path)
+            self._taker_pid = os.getpid()
+        return self._taker
 
     def acquire(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         if not self.thread_lock.acquire(timeout=max(timeout, 0)):
             raise OperationalError("database is locked (write queue, this process)")
         try:
-            fd = self._file()
-            pause = _SHORTEST_POLL
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise OperationalError(
-                            "database is locked (write queue, another process)"
-                        ) from None
-                    time.sleep(pause)
-                    pause = min(pause * 2, _LONGEST_POLL)
+            self._file_lock().acquire(max(deadline - time.monotonic(), 0))
         except BaseException:
             self.thread_lock.release()
             raise
 
     def release(self) -> None:
         try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._taker is not None:
+                self._taker.release()
         finally:
             self.thread_lock.release()
 

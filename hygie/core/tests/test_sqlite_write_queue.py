@@ -158,3 +158,40 @@ def test_another_process_holding_the_queue_makes_this_one_wait(
         went_in_after_release = marker.exists()
     other.wait(5)
     assert went_in_after_release
+
+
+def test_a_writer_that_gave_up_on_another_process_leaves_no_lock_behind(
+    file_db, django_db_blocker, tmp_path
+):
+    """The other process holds the queue past this connection's 1 s timeout:
+    this transaction fails with "database is locked"; once the other process
+    lets go, the lock taken on behalf of the one that gave up is not kept."""
+    lock_file = connections.settings[file_db]["NAME"] + "-writers.lock"
+    script = HOLDER.replace("time.sleep(0.3)", "time.sleep(1.5)")
+    other = subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", script, lock_file, str(tmp_path / "released")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None and other.stdout.readline().strip() == "held"
+    with django_db_blocker.unblock():
+        with pytest.raises(OperationalError, match="database is locked"):
+            with transaction.atomic(using=file_db):
+                pass
+        other.wait(5)
+        with transaction.atomic(using=file_db), connections[file_db].cursor() as cursor:
+            cursor.execute("UPDATE counter SET n = n + 1")
+    # And another process can take it too: nothing of ours is left holding it.
+    probe = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys; fd = open(sys.argv[1], 'a'); "
+            "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')",
+            lock_file,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert probe.stdout.strip() == "free", probe.stderr
