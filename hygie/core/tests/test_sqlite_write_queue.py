@@ -175,9 +175,11 @@ def test_a_writer_that_gave_up_on_another_process_leaves_no_lock_behind(
     )
     assert other.stdout is not None and other.stdout.readline().strip() == "held"
     with django_db_blocker.unblock():
-        with pytest.raises(OperationalError, match="database is locked"):
-            with transaction.atomic(using=file_db):
-                pass
+        with (
+            pytest.raises(OperationalError, match="database is locked"),
+            transaction.atomic(using=file_db),
+        ):
+            pass
         other.wait(5)
         with transaction.atomic(using=file_db), connections[file_db].cursor() as cursor:
             cursor.execute("UPDATE counter SET n = n + 1")
