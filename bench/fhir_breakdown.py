@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", type=int, default=300)
     parser.add_argument("--prefixes", help="single-word searches to time (refused ones)")
+    parser.add_argument("--queries", help="the load run's name searches, to time and profile")
     args = parser.parse_args()
     # Hygie's settings plus the bare view (bench/bare_urls.py), as in the load run.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bare_settings")
@@ -151,6 +152,8 @@ def main() -> None:
         result["profile_file"] = str(path)
     if args.prefixes:
         result["refused_search"] = refused_searches(client, authorization, args.prefixes)
+    if args.queries:
+        result["search"] = name_searches(client, authorization, args.queries, Path(args.out))
     result["bare_in_process_ms"] = bare_view(client, ids)
     print(json.dumps(result), flush=True)
 
@@ -171,6 +174,44 @@ def bare_view(client: Any, ids: list[str]) -> dict[str, float]:
         if response.status_code != 200:
             raise SystemExit(f"bare view answered {response.status_code}")
     return summary(samples[50:])
+
+
+def name_searches(client: Any, authorization: str, queries_file: str, out: Path) -> dict[str, Any]:
+    """The load run's name searches (two 3-letter prefixes) one at a time, in
+    process: their time, and a cProfile of 100 of them (profile-search.txt)."""
+    from django.db import close_old_connections
+
+    # As wrk sends them: URL-encoded; a few match too many and are answered 400.
+    queries = [urllib.parse.unquote(q) for q in Path(queries_file).read_text().split()]
+    rng = random.Random(11)
+    statuses: dict[str, int] = {}
+
+    def search() -> float:
+        started = time.perf_counter()
+        response = client.get(
+            "/fhir/R4/Patient", {"name": rng.choice(queries)}, HTTP_AUTHORIZATION=authorization
+        )
+        close_old_connections()
+        if response.status_code not in (200, 400):
+            raise SystemExit(f"search answered {response.status_code}: {response.content[:300]!r}")
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(20):
+        search()
+    samples = [search() for _ in range(200)]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(100):
+        search()
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(30)
+    path = out / "profile-search.txt"
+    path.write_text(text.getvalue())
+    return {"ms": summary(samples), "statuses": statuses, "profile_file": str(path)}
 
 
 def refused_searches(client: Any, authorization: str, prefixes_file: str) -> dict[str, Any]:

@@ -299,6 +299,7 @@ def breakdown(target: Target, args: argparse.Namespace) -> dict[str, Any]:
             *("--client-id", target.client["client_id"], "--key", str(target.work / "key.json")),
             *("--ids", str(target.work / "ids.txt"), "--out", str(out)),
             *("--prefixes", str(target.work / "prefixes.txt")),
+            *("--queries", str(target.work / "queries.txt")),
             *("--requests", str(args.breakdown), "--profile", str(args.breakdown)),
         ],
         target.env,

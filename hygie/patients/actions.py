@@ -262,7 +262,8 @@ def do_update_patient(
         _index(patient)
         patient.save()
         PatientNameToken.objects.filter(patient=patient).delete()
-        PatientNameToken.objects.bulk_create(_name_tokens(patient))
+        if patient.deleted_at is None:  # a deleted record keeps no name tokens
+            PatientNameToken.objects.bulk_create(_name_tokens(patient))
         record_event(
             actor.source,
             AuditEventType.PATIENT_UPDATED,
@@ -287,6 +288,8 @@ def do_delete_patient(
         _new_version(patient, expected_version)
         patient.deleted_at = clock.now()
         patient.save(update_fields=["deleted_at", "version", "updated_at"])
+        # Out of the name index: searches need not look at deleted_at (queries.py).
+        PatientNameToken.objects.filter(patient=patient).delete()
         record_event(
             actor.source,
             AuditEventType.PATIENT_DELETED,

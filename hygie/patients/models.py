@@ -137,7 +137,9 @@ class PatientVersion(EncryptedInPractice):
 
 
 class PatientNameToken(models.Model):
-    """One keyed prefix of one name word: the name search index."""
+    """One keyed prefix of one name word: the name search index. Only live
+    records have tokens (deleting a record removes them; a restore, if one is
+    ever built, must write them again)."""
 
     practice_id = models.UUIDField()
     # (patient, token) below serves the foreign key's lookups too.

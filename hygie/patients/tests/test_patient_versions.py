@@ -25,7 +25,7 @@ from hygie.patients.actions import (
     do_update_patient,
 )
 from hygie.patients.enums import IdentityDocument, IdentityStatus
-from hygie.patients.models import Patient, PatientVersion
+from hygie.patients.models import Patient, PatientNameToken, PatientVersion
 from tests.cast import identity
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,8 @@ def test_a_deleted_record_is_gone_for_its_readers_and_absent_for_others(cast):
         access_patient(cast.actor("carla"), cast.patient.pk)
     assert not isinstance(other.value, PatientDeleted)
     assert search_patients(cast.actor("alice"), name="Lefèvre") == []
+    # Out of the name index: searches answer from it alone.
+    assert not PatientNameToken.objects.filter(patient=cast.patient).exists()
     # Kept, not erased: its history still reads.
     history = access_patient_history(cast.actor("alice"), cast.patient.pk)
     assert history[0].deleted_at is not None
