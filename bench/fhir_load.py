@@ -63,6 +63,7 @@ WHAT_IFS: dict[str, tuple[list[str], int | None, tuple[str, ...]]] = {
     # can be measured there too.
     "audit group commit": (["audit-group-commit"], None, BOTH),
     "group commit + no fsync": (["audit-group-commit", "no-fsync"], None, BOTH),
+    "GIL switch interval 0.5 ms": (["switch-interval"], None, BOTH),
     "4 processes": ([], 4, BOTH),
     "audit off (ceiling, not a proposal)": (["audit-off"], None, BOTH),
 }
@@ -270,7 +271,7 @@ def run_database(db: str, args: argparse.Namespace, wrk: str) -> dict[str, Any]:
     if not args.skip_what_if:
         result["what_if"] = {}
         for name, (changes, processes, dbs) in WHAT_IFS.items():
-            if db not in dbs:
+            if db not in dbs or (args.what_if and name not in args.what_if):
                 continue
             log(f"{db}: what if: {name}")
             with servers(target, args, changes, processes or args.processes) as group:
@@ -326,6 +327,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--regenerate", action="store_true", help="make the data again")
     parser.add_argument("--skip-what-if", action="store_true")
+    parser.add_argument(
+        "--what-if", action="append", choices=sorted(WHAT_IFS), help="only these (repeatable)"
+    )
     parser.add_argument("--breakdown", type=int, default=300, help="reads in process; 0 skips")
     return parser.parse_args(argv)
 

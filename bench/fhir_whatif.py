@@ -124,7 +124,19 @@ def audit_off() -> None:
     variants.disable_audit()
 
 
-BEFORE_SETUP = {"no-fsync": no_fsync_per_commit}
+def short_switch_interval() -> None:
+    """`hygie serve` (or config/wsgi.py): sys.setswitchinterval(0.0005) instead of
+    Python's 5 ms. A thread inside the audit's write transaction releases the GIL
+    at every statement (BEGIN, head, insert, head move, COMMIT) and must get it
+    back from threads busy with other requests, each of which may keep it for the
+    whole interval: the write lock is held for the waits too, and every other
+    writer of the practice queues behind them."""
+    import sys
+
+    sys.setswitchinterval(0.0005)
+
+
+BEFORE_SETUP = {"no-fsync": no_fsync_per_commit, "switch-interval": short_switch_interval}
 AFTER_SETUP = {
     "audit-group-commit": audit_group_commit,
     "audit-off": audit_off,

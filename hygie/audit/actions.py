@@ -253,7 +253,7 @@ def _new_event(
 def _append(events: list[AuditEvent]) -> None:
     """Chains `events` (all of one practice) after the head of their chain.
 
-    Runs on every audited request: the head's lock and move and a single event's
+    Runs on every audited request: the head's lock and move and the events'
     insert are statements written once per process (hygie/core/inserts.py,
     _lock_head, _move_head), not compiled by the ORM each time."""
     if not events:
@@ -283,7 +283,7 @@ def _append(events: list[AuditEvent]) -> None:
         if len(events) == 1:
             _INSERT_EVENT.save_new(events[0])
         else:
-            AuditEvent.objects.bulk_create(events)
+            _INSERT_EVENT.save_new_many(events)
         # The database lets the head move only onto the last event (migration 0003).
         _move_head(chain, seq, previous, now)
 

@@ -7,7 +7,13 @@ import uuid
 
 import pytest
 
-from hygie.audit.actions import AuditSource, reason_text, record_event, record_listing
+from hygie.audit.actions import (
+    AuditSource,
+    reason_text,
+    record_event,
+    record_listing,
+    record_patient_events,
+)
 from hygie.audit.enums import AuditAction, AuditEventType, PurposeOfUse
 from hygie.audit.models import AuditEvent
 from hygie.audit.verify import verify_chains
@@ -68,3 +74,21 @@ def test_an_instance_already_saved_is_refused(db):
     event = record_event(source(), AuditEventType.PATIENT_READ, action=AuditAction.READ)
     with pytest.raises(ValueError, match="already saved"):
         Insert(AuditEvent).save_new(event)
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole_with_its_keys(cast):
+    """record_patient_events inserts with multi-row INSERTs of at most 47 rows
+    (999 parameters): 120 events take three, every key comes back to its event."""
+    src = source(cast.practice_a.pk)
+    items = [(uuid.uuid4(), {"rang": i}) for i in range(120)]
+    events = record_patient_events(src, AuditEventType.PATIENT_READ, AuditAction.READ, items)
+    assert all(isinstance(e.pk, int) and not e._state.adding for e in events)
+    for event in (events[0], events[46], events[47], events[119]):
+        assert stored(event.pk) == {
+            f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields
+        }
+    assert [
+        e.detail["rang"]
+        for e in AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("seq")
+    ] == list(range(120))
+    assert verify_chains().ok
