@@ -228,6 +228,7 @@ def measure(
             "others": max(0.0, (busy1 - busy0) - server_cpu - out["cpu_seconds"] - own) / wall,
         },
         "peak_rss_mib": list(group.peak_rss().values()),
+        "private_rss_mib": list(group.private_rss().values()),
     }
     stats = [group.what_if_stats.get(pid, {}) for pid in group.pids]
     if any(stats):

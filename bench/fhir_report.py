@@ -28,6 +28,8 @@ def _run_cells(run: dict[str, Any]) -> list[str]:
         f"{cores['wrk']:.2f}",
         f"{cores['others']:.2f}",
         f"{max(run['peak_rss_mib']):.0f}",
+        # Older result files lack it.
+        f"{max(run.get('private_rss_mib', [float('nan')])):.0f}",
     ]
 
 
@@ -41,7 +43,8 @@ HEADER = [
     "server CPU (cores)",
     "wrk",
     "others",
-    "peak RSS/process MiB",
+    "peak RSS/process MiB (with the mapped database)",
+    "private RSS/process MiB",
 ]
 
 

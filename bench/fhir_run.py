@@ -71,11 +71,22 @@ def machine_busy() -> tuple[float, float]:
     return time.monotonic(), (user + nice + system + irq + softirq + steal) / HZ
 
 
-def peak_rss_mib(pid: int) -> float:
+def _status_mib(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident set. With SQLite's file mapped (mmap_size) it counts the
+    database pages read through the mapping: page cache, shared and reclaimable."""
+    return _status_mib(pid, "VmHWM")
+
+
+def private_rss_mib(pid: int) -> float:
+    """Resident memory of the process's own (anonymous) pages, now."""
+    return _status_mib(pid, "RssAnon")
 
 
 class ServerGroup:
@@ -184,6 +195,9 @@ class ServerGroup:
 
     def peak_rss(self) -> dict[int, float]:
         return {pid: peak_rss_mib(pid) for pid in self.pids}
+
+    def private_rss(self) -> dict[int, float]:
+        return {pid: private_rss_mib(pid) for pid in self.pids}
 
 
 def run_wrk(
