@@ -23,11 +23,11 @@ PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP
 PIP_COMPILE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev run chromium test lint fmt lock clean bench bench-fhir
+.PHONY: help venv dev run chromium test lint fmt lock clean bench bench-fhir bench-cim10
 
 help: ## List the targets
 	@echo "Hygie make targets:"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "Variables: PYTHON=$(PYTHON)  PYTEST_ARGS='...' (passed to pytest)  HYGIE_TEST_POSTGRES_URL=..."
 
 venv: $(RUNTIME_STAMP) ## Create .venv and install the runtime lock (requirements.txt) and Hygie
@@ -44,8 +44,9 @@ $(BIN)/python:
 	  echo "error: the Python venv module is missing for $(PYTHON). On Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "error: '$(PYTHON) -m venv $(VENV)' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
 
-$(RUNTIME_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+$(RUNTIME_STAMP): requirements.txt requirements-data.txt pyproject.toml | $(BIN)/python
 	$(PIP) install --require-hashes -r requirements.txt
+	$(PIP) install --require-hashes --no-deps -r requirements-data.txt
 	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -55,6 +56,7 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 
 run: venv ## Migrate, seed the demo practice if the database is empty, serve on 127.0.0.1:8000
 	$(BIN)/hygie migrate --noinput
+	$(BIN)/hygie terminology load
 	$(BIN)/hygie createcachetable
 	$(BIN)/hygie demo --if-empty
 	$(BIN)/hygie serve
@@ -75,9 +77,10 @@ fmt: dev ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lock: dev ## Re-pin requirements*.txt from requirements*.in (PIP_COMPILE_ARGS=--upgrade to refresh)
+lock: dev ## Re-pin requirements*.txt from requirements*.in (data packages: scripts/lock_data.py) (PIP_COMPILE_ARGS=--upgrade to refresh)
 	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements.txt requirements.in
 	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements-dev.txt requirements-dev.in
+	$(BIN)/python scripts/lock_data.py requirements-data.in requirements-data.txt
 
 clean: ## Remove .venv and caches only (never var/, where patient data lives)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
@@ -89,3 +92,6 @@ bench: dev ## Benchmark search, patient page, demo, throughput (BENCH_ARGS='--pa
 
 bench-fhir: dev ## FHIR API under wrk, SQLite and PostgreSQL (BENCH_ARGS='--db sqlite'); see docs/performance.md
 	$(BIN)/python -m bench.fhir_load $(BENCH_ARGS)
+
+bench-cim10: dev ## CIM-10 load and search (BENCH_ARGS='--db both --draw codes'); see docs/performance.md
+	$(BIN)/python -m bench.cim10 $(BENCH_ARGS)

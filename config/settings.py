@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "oauth2_provider",
     "hygie.core",
+    "hygie.terminology",
     "hygie.crypto",
     "hygie.audit",
     "hygie.accounts",

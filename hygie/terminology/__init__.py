@@ -1,0 +1,1 @@
+"""Reference code systems (CIM-10...): shared, non-patient data used by the clinical domains."""
