@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "hygie.accounts",
     "hygie.practices",
     "hygie.patients",
+    "hygie.clinical",
     "hygie.fhir",
     "hygie.web",
 ]

@@ -1,0 +1,229 @@
+"""The doors to the clinical record's observations.
+
+Reads go through hygie.patients.access.access_clinical_record, the door of every
+clinical section: it checks the policy and writes the one CLINICAL_READ event of
+the read (or the refusal). Writes need the same right as a clinical read, but a
+write is recorded once, as CLINICAL_WRITE, by its action: `access_record_for_writing`
+asks the same policy (patients.access.decision_for) without recording a read, and
+records refusals as that door does (ACCESS_DENIED, same exceptions, same 404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from hygie.audit.actions import record_event
+from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
+from hygie.clinical.measures import VitalSign
+from hygie.core import clock
+from hygie.patients import queries as patient_queries
+from hygie.patients.access import (
+    ClinicalAccessDenied,
+    PatientDeleted,
+    PatientNotFound,
+    access_clinical_record,
+    decision_for,
+)
+from hygie.patients.actions import PracticeReadOnly
+from hygie.patients.enums import Scope
+from hygie.patients.models import Patient
+from hygie.patients.policy import Basis, Decision
+from hygie.practices.context import Actor
+
+from . import queries
+from .models import Observation
+
+VITAL_SIGNS = "vital-signs"  # the section named in the audit detail
+
+
+class ObservationNotFound(PatientNotFound):
+    """An observation absent or out of reach: the same 404 as for a patient."""
+
+
+@dataclass(frozen=True)
+class WriteGrant:
+    """The patient a write may touch, and how to audit that write."""
+
+    patient: Patient
+    decision: Decision
+    purpose: PurposeOfUse
+    # The break-the-glass reason when that is what opened the record.
+    reason: str
+
+
+def _parse(value: object) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _refuse(
+    actor: Actor,
+    action: AuditAction,
+    *,
+    patient: Patient | None,
+    entity_type: str,
+    entity_id: str,
+    basis: str,
+    section: str,
+) -> None:
+    record_event(
+        actor.source,
+        AuditEventType.ACCESS_DENIED,
+        action=action,
+        outcome=AuditOutcome.MINOR_FAILURE,
+        # Only a patient of the actor's own practice is linked into its log.
+        patient_id=patient.pk if patient is not None else None,
+        entity_type=entity_type,
+        entity_id=entity_id[:64],
+        detail={"scope": str(Scope.CLINICAL), "basis": basis, "section": section},
+    )
+
+
+def access_record_for_writing(
+    actor: Actor,
+    patient_id: object,
+    *,
+    action: AuditAction,
+    section: str,
+    entity_type: str = "Patient",
+    entity_id: str | None = None,
+) -> WriteGrant:
+    """The patient, if `actor` may write to their clinical record: the right to
+    read it (care relationship, break-the-glass, system job), in a practice not in
+    read-only incident mode. Nothing is audited on success (the action records its
+    write); a refusal is recorded as ACCESS_DENIED.
+
+    Raises PracticeReadOnly, PatientNotFound (absent, other practice, no role,
+    ended membership, objection), ClinicalAccessDenied (may see who the patient is,
+    not their record), PatientDeleted."""
+    requested = str(patient_id) if entity_id is None else entity_id
+
+    def refuse(patient: Patient | None, basis: str) -> None:
+        _refuse(
+            actor,
+            action,
+            patient=patient,
+            entity_type=entity_type,
+            entity_id=requested,
+            basis=basis,
+            section=section,
+        )
+
+    if actor.practice.read_only_since is not None:
+        refuse(None, "practice-read-only")
+        raise PracticeReadOnly(_("Le cabinet est en mode lecture seule (incident en cours)."))
+    parsed = _parse(patient_id)
+    patient = (
+        Patient.objects.filter(pk=parsed, practice_id=actor.practice.pk).first() if parsed else None
+    )
+    if patient is None:
+        refuse(None, Basis.OTHER_PRACTICE.value)
+        raise PatientNotFound
+    decision = decision_for(actor, patient, Scope.CLINICAL)
+    if not decision.allowed:
+        refuse(patient, decision.basis.value)
+        identity = decision_for(actor, patient, Scope.IDENTITY)
+        if identity.allowed and patient.deleted_at is None:
+            raise ClinicalAccessDenied(patient, decision)
+        raise PatientNotFound
+    if patient.deleted_at is not None:
+        refuse(patient, Basis.DELETED.value)
+        raise PatientDeleted
+    return WriteGrant(patient, decision, *_purpose_and_reason(actor, patient, decision))
+
+
+def _purpose_and_reason(
+    actor: Actor, patient: Patient, decision: Decision
+) -> tuple[PurposeOfUse, str]:
+    """As the patients door records a read: SYSADMIN for a job, ETREAT with the
+    grant's reason after a break-the-glass, TREAT otherwise."""
+    if actor.is_system:
+        return PurposeOfUse.SYSADMIN, ""
+    if decision.basis is Basis.BREAK_GLASS and actor.user is not None:
+        grant = patient_queries.active_break_glass(patient.pk, actor.user.pk, clock.now())
+        if grant is not None:
+            return PurposeOfUse.ETREAT, grant.reason
+    return PurposeOfUse.TREAT, ""
+
+
+def access_observation_for_writing(
+    actor: Actor, observation_id: object, *, action: AuditAction, section: str
+) -> tuple[Observation, WriteGrant]:
+    """An observation of the actor's practice and the grant to write to its
+    patient's record, as access_record_for_writing. An id absent or of another
+    practice is ObservationNotFound (a PatientNotFound: the same 404)."""
+    parsed = _parse(observation_id)
+    observation = (
+        Observation.objects.filter(pk=parsed, practice_id=actor.practice.pk).first()
+        if parsed
+        else None
+    )
+    if observation is None:
+        _refuse(
+            actor,
+            action,
+            patient=None,
+            entity_type="Observation",
+            entity_id=str(observation_id),
+            basis=Basis.NOT_FOUND.value,
+            section=section,
+        )
+        raise ObservationNotFound
+    grant = access_record_for_writing(
+        actor,
+        observation.patient_id,
+        action=action,
+        section=section,
+        entity_type="Observation",
+        entity_id=str(observation.pk),
+    )
+    return observation, grant
+
+
+def access_vital_signs(
+    actor: Actor,
+    patient_id: object,
+    *,
+    code: VitalSign | None = None,
+    since: dt.datetime | None = None,
+    include_entered_in_error: bool = False,
+) -> list[Observation]:
+    """The patient's vital signs (values decrypted on reading), newest measure
+    first; those entered in error only when asked. `code` selects one sign (the
+    systolic or diastolic selects the blood pressure panels), `since` a start
+    date. One audited read (access_clinical_record), whatever the number of rows.
+
+    Raises as access_clinical_record."""
+    patient = access_clinical_record(actor, patient_id)
+    codes = queries.VITAL_SIGN_CODES if code is None else {queries.stored_code(code)}
+    return list(
+        queries.observations_of(
+            patient.pk,
+            codes=codes,
+            since=since,
+            include_entered_in_error=include_entered_in_error,
+        )
+    )
+
+
+def access_latest_vitals(actor: Actor, patient_id: object) -> dict[VitalSign, Observation]:
+    """The newest valid observation of each vital sign measured, for the record's
+    banner. The blood pressure panel is under both SYSTOLIC_BP and DIASTOLIC_BP
+    (the same object: read .systolic and .diastolic). One audited read."""
+    patient = access_clinical_record(actor, patient_id)
+    latest: dict[VitalSign, Observation] = {}
+    for observation in queries.latest_of_each_code(patient.pk):
+        if observation.is_blood_pressure:
+            latest[VitalSign.SYSTOLIC_BP] = observation
+            latest[VitalSign.DIASTOLIC_BP] = observation
+        elif observation.sign is not None:
+            latest[observation.sign] = observation
+    return latest

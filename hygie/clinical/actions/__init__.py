@@ -1,0 +1,16 @@
+"""The only code that writes the clinical record. Each action checks the right to
+write (access.access_record_for_writing), writes, and records one CLINICAL_WRITE
+event, in one transaction."""
+
+from hygie.clinical.actions.vital_signs import (
+    do_mark_observation_entered_in_error,
+    do_record_vital_signs,
+)
+from hygie.clinical.actions.vital_signs_input import VitalSignsEntry, VitalSignsField
+
+__all__ = [
+    "VitalSignsEntry",
+    "VitalSignsField",
+    "do_mark_observation_entered_in_error",
+    "do_record_vital_signs",
+]
