@@ -1,5 +1,5 @@
-"""The clinical record's tables. For now: observations (FHIR Observation), the
-vital signs and, later, laboratory results. Decision 0017 explains the shape.
+"""Observations (FHIR Observation): the vital signs and, later, laboratory
+results. Decision 0017 explains the shape.
 
 What is measured (the code), when, and by whom is plain: the record is filtered
 and sorted by it. What was found (the values, the confirmation that a value was
@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hygie.clinical.enums import ObservationCategory, ObservationStatus
 from hygie.clinical.measures import BLOOD_PRESSURE_PANEL, VitalSign
 from hygie.crypto.fields import (
     EncryptedBooleanField,
@@ -25,8 +26,6 @@ from hygie.crypto.fields import (
 )
 from hygie.patients.models import EncryptedInPractice, Patient
 from hygie.practices.models import Membership
-
-from .enums import ObservationCategory, ObservationStatus
 
 
 class Observation(EncryptedInPractice):
