@@ -35,7 +35,7 @@ from hygie.patients.policy import Basis, Decision
 from hygie.practices.context import Actor
 
 from . import queries
-from .models import Observation
+from .models import AllergyIntolerance, Observation
 
 VITAL_SIGNS = "vital-signs"  # the section named in the audit detail
 
@@ -227,3 +227,121 @@ def access_latest_vitals(actor: Actor, patient_id: object) -> dict[VitalSign, Ob
         elif observation.sign is not None:
             latest[observation.sign] = observation
     return latest
+
+
+# Allergies and intolerances (decision 0019).
+
+ALLERGIES = "allergies"  # the section named in the audit detail
+
+
+class AllergyNotFound(PatientNotFound):
+    """An allergy absent or out of reach: the same 404 as for a patient."""
+
+
+def _allergy_in_practice(
+    actor: Actor, allergy_id: object, action: AuditAction
+) -> AllergyIntolerance:
+    """The allergy of that id in the actor's practice, with who recorded and last
+    changed it; else the refusal is recorded and AllergyNotFound raised."""
+    parsed = _parse(allergy_id)
+    allergy = (
+        AllergyIntolerance.objects.filter(pk=parsed, practice_id=actor.practice.pk)
+        .select_related("recorded_by__user", "last_changed_by__user")
+        .first()
+        if parsed
+        else None
+    )
+    if allergy is None:
+        _refuse(
+            actor,
+            action,
+            patient=None,
+            entity_type="AllergyIntolerance",
+            entity_id=str(allergy_id),
+            basis=Basis.NOT_FOUND.value,
+            section=ALLERGIES,
+        )
+        raise AllergyNotFound
+    return allergy
+
+
+def access_allergy_for_writing(
+    actor: Actor, allergy_id: object, *, action: AuditAction
+) -> tuple[AllergyIntolerance, WriteGrant]:
+    """An allergy of the actor's practice and the grant to write to its patient's
+    record, as access_record_for_writing. An id absent, of another practice, or
+    whose record the actor may not write (a colleague without care relationship
+    included) is AllergyNotFound (a PatientNotFound: the same 404), so that the
+    id does not tell that its patient has an allergy."""
+    allergy = _allergy_in_practice(actor, allergy_id, action)
+    try:
+        grant = access_record_for_writing(
+            actor,
+            allergy.patient_id,
+            action=action,
+            section=ALLERGIES,
+            entity_type="AllergyIntolerance",
+            entity_id=str(allergy.pk),
+        )
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        # Refused and recorded by the door. An allergy id must not tell whose it
+        # is: to someone outside the record it is as absent as any other.
+        raise AllergyNotFound from None
+    return allergy, grant
+
+
+def access_allergies(
+    actor: Actor,
+    patient_id: object,
+    *,
+    include_inactive: bool = False,
+    include_entered_in_error: bool = False,
+) -> list[AllergyIntolerance]:
+    """The patient's allergies and intolerances (content decrypted on reading):
+    by default the active ones, not refuted, high criticality first.
+    `include_inactive` adds the inactive, resolved and refuted ones (after the
+    active), `include_entered_in_error` those entered in error (last). One
+    audited read (access_clinical_record), whatever the number of rows.
+
+    Raises as access_clinical_record."""
+    patient = access_clinical_record(actor, patient_id)
+    return queries.allergies_of(
+        patient.pk,
+        include_inactive=include_inactive,
+        include_entered_in_error=include_entered_in_error,
+    )
+
+
+def access_active_allergies(actor: Actor, patient_id: object) -> list[AllergyIntolerance]:
+    """What the record's red banner shows: the active allergies, neither refuted
+    nor entered in error, high criticality first. Prescription checks match a
+    drug against these (AllergyIntolerance.flags). One audited read."""
+    patient = access_clinical_record(actor, patient_id)
+    return queries.active_allergies_of(patient.pk)
+
+
+def access_allergy(actor: Actor, allergy_id: object) -> AllergyIntolerance:
+    """One allergy, whatever its status (the caller shows an entered-in-error
+    one as such). One audited read of its patient's record.
+
+    Raises AllergyNotFound (absent, other practice, record closed to the actor),
+    PatientDeleted (its patient's record was deleted)."""
+    allergy = _allergy_in_practice(actor, allergy_id, AuditAction.READ)
+    try:
+        access_clinical_record(actor, allergy.patient_id)
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        raise AllergyNotFound from None  # as access_allergy_for_writing
+    return allergy
+
+
+def access_allergy_history(actor: Actor, allergy_id: object) -> list[AllergyIntolerance]:
+    """Every version of an allergy, newest first: the current row, then unsaved
+    AllergyIntolerance rebuilt from each previous version (`version`,
+    `last_changed_at` and `last_changed_by` say who made it and when). One
+    audited read, as access_allergy."""
+    allergy = access_allergy(actor, allergy_id)
+    return [allergy, *(v.as_allergy(allergy) for v in queries.allergy_versions_of(allergy.pk))]

@@ -14,8 +14,18 @@ from django.db.models.functions import RowNumber
 
 from hygie.clinical.measures import BLOOD_PRESSURE_PANEL, VitalSign
 
-from .enums import ObservationStatus
-from .models import Observation, ObservationDerivation
+from .enums import (
+    AllergyIntoleranceClinicalStatus,
+    AllergyIntoleranceCriticality,
+    AllergyIntoleranceVerificationStatus,
+    ObservationStatus,
+)
+from .models import (
+    AllergyIntolerance,
+    AllergyIntoleranceVersion,
+    Observation,
+    ObservationDerivation,
+)
 
 _PANEL_SIGNS = frozenset({VitalSign.SYSTOLIC_BP, VitalSign.DIASTOLIC_BP})
 
@@ -96,4 +106,70 @@ def valid_derivations_of(observation_ids: Iterable[uuid.UUID]) -> list[Observati
         Observation.objects.filter(pk__in=derived).exclude(
             status=ObservationStatus.ENTERED_IN_ERROR
         )
+    )
+
+
+# Allergies and intolerances. A patient has a handful: each selector is one
+# query, and the order (by statuses, which are plain) is finished in Python.
+
+_CLINICAL_RANK: dict[str, int] = {
+    AllergyIntoleranceClinicalStatus.ACTIVE: 0,
+    AllergyIntoleranceClinicalStatus.INACTIVE: 1,
+    AllergyIntoleranceClinicalStatus.RESOLVED: 2,
+}
+# High first: that is the allergy that must not be missed. Not assessed (blank)
+# and unable to assess rank before low, which was judged harmless.
+_CRITICALITY_RANK: dict[str, int] = {
+    AllergyIntoleranceCriticality.HIGH: 0,
+    AllergyIntoleranceCriticality.UNABLE_TO_ASSESS: 1,
+    "": 1,
+    AllergyIntoleranceCriticality.LOW: 2,
+}
+_HIDDEN_UNLESS_ASKED = (AllergyIntoleranceVerificationStatus.REFUTED,)
+
+
+def _allergy_order(allergy: AllergyIntolerance) -> tuple[int, int, bool]:
+    return (
+        _CLINICAL_RANK.get(allergy.clinical_status, 3),  # entered in error last
+        _CRITICALITY_RANK.get(allergy.criticality, 1),
+        allergy.verification_status == AllergyIntoleranceVerificationStatus.REFUTED,
+    )
+
+
+def allergies_of(
+    patient_id: uuid.UUID, *, include_inactive: bool = False, include_entered_in_error: bool = False
+) -> list[AllergyIntolerance]:
+    """The patient's allergies, active ones first, then by criticality (high
+    first), then newest recorded first, with who recorded and last changed them.
+    By default only the active ones that are not refuted; `include_inactive`
+    adds the inactive, resolved and refuted ones, `include_entered_in_error`
+    those entered in error."""
+    rows = AllergyIntolerance.objects.filter(patient_id=patient_id)
+    if not include_inactive:
+        rows = rows.filter(clinical_status=AllergyIntoleranceClinicalStatus.ACTIVE).exclude(
+            verification_status__in=_HIDDEN_UNLESS_ASKED
+        )
+    if not include_entered_in_error:
+        rows = rows.exclude(
+            verification_status=AllergyIntoleranceVerificationStatus.ENTERED_IN_ERROR
+        )
+    ordered = rows.select_related("recorded_by__user", "last_changed_by__user").order_by(
+        "-recorded_at", "pk"
+    )
+    return sorted(ordered, key=_allergy_order)  # stable: newest first within a rank
+
+
+def active_allergies_of(patient_id: uuid.UUID) -> list[AllergyIntolerance]:
+    """What the record's red banner shows (and the prescription checks match):
+    active, neither refuted nor entered in error; high criticality first. It is
+    allergies_of's default, named for its callers."""
+    return allergies_of(patient_id)
+
+
+def allergy_versions_of(allergy_id: uuid.UUID) -> list[AllergyIntoleranceVersion]:
+    """The previous versions of an allergy, newest first, with who made them."""
+    return list(
+        AllergyIntoleranceVersion.objects.filter(allergy_id=allergy_id)
+        .select_related("changed_by__user", "replaced_by__user")
+        .order_by("-version")
     )

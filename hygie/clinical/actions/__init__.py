@@ -2,6 +2,14 @@
 write (access.access_record_for_writing), writes, and records one CLINICAL_WRITE
 event, in one transaction."""
 
+from hygie.clinical.actions.allergies import (
+    AllergyData,
+    AllergyVersionConflict,
+    ReactionData,
+    do_mark_allergy_entered_in_error,
+    do_record_allergy,
+    do_update_allergy,
+)
 from hygie.clinical.actions.vital_signs import (
     do_mark_observation_entered_in_error,
     do_record_vital_signs,
@@ -9,8 +17,14 @@ from hygie.clinical.actions.vital_signs import (
 from hygie.clinical.actions.vital_signs_input import VitalSignsEntry, VitalSignsField
 
 __all__ = [
+    "AllergyData",
+    "AllergyVersionConflict",
+    "ReactionData",
     "VitalSignsEntry",
     "VitalSignsField",
+    "do_mark_allergy_entered_in_error",
     "do_mark_observation_entered_in_error",
+    "do_record_allergy",
     "do_record_vital_signs",
+    "do_update_allergy",
 ]
