@@ -188,6 +188,48 @@ def access_observation_for_writing(
     return observation, grant
 
 
+def access_observation(
+    actor: Actor, observation_id: object, *, patient_id: uuid.UUID | None = None
+) -> Observation:
+    """One observation of the actor's practice (value decrypted on reading), if
+    `actor` may open its patient's clinical record: one audited read
+    (access_clinical_record), whatever its status, entered in error included.
+    `patient_id` limits the read to that patient's observations (a token limited
+    to one patient): another patient's is refused before their record is opened.
+
+    Raises ObservationNotFound for an id absent, of another practice, of another
+    patient than `patient_id`, or whose record the actor may not open, a colleague
+    without care relationship included: the same 404 for all, so that an
+    observation id cannot be probed (breaking the glass is done on the patient,
+    in Hygie). PatientDeleted when its patient's record was deleted, for someone
+    who could otherwise read it."""
+    parsed = _parse(observation_id)
+    observation = (
+        Observation.objects.filter(pk=parsed, practice_id=actor.practice.pk).first()
+        if parsed
+        else None
+    )
+    if observation is None or (patient_id is not None and observation.patient_id != patient_id):
+        _refuse(
+            actor,
+            AuditAction.READ,
+            patient=None,
+            entity_type="Observation",
+            entity_id=str(observation_id),
+            basis=(Basis.NOT_FOUND if observation is None else Basis.OUTSIDE_LAUNCH_PATIENT).value,
+            section=VITAL_SIGNS,
+        )
+        raise ObservationNotFound
+    try:
+        # The door records the read, or the refusal, of the patient's record.
+        access_clinical_record(actor, observation.patient_id)
+    except PatientDeleted:
+        raise
+    except (PatientNotFound, ClinicalAccessDenied):
+        raise ObservationNotFound from None
+    return observation
+
+
 def access_vital_signs(
     actor: Actor,
     patient_id: object,

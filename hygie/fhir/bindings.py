@@ -26,6 +26,33 @@ SPECIALTY = frozenset(s.value for s in Specialty if s.value)
 AUDIT_EVENT_ACTION = frozenset({"C", "R", "U", "D", "E"})
 AUDIT_EVENT_OUTCOME = frozenset({"0", "4", "8", "12"})
 NETWORK_TYPE = frozenset({"1", "2", "3", "4", "5"})
+OBSERVATION_STATUS = frozenset(
+    {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
+# observation-category is only *preferred* in R4, but the vital-signs profiles fix
+# their slice to it and Hygie emits nothing else: held to the code system here.
+OBSERVATION_CATEGORY = frozenset(
+    {
+        "social-history",
+        "vital-signs",
+        "imaging",
+        "laboratory",
+        "procedure",
+        "survey",
+        "exam",
+        "therapy",
+        "activity",
+    }
+)
 
 # (resource type, dotted path through lists) -> allowed codes. A path checks every
 # code under it whatever its system: Practitioner.qualification is left out, since
@@ -53,4 +80,6 @@ REQUIRED: dict[tuple[str, str], frozenset[str]] = {
     ("AuditEvent", "outcome"): AUDIT_EVENT_OUTCOME,
     ("AuditEvent", "agent.network.type"): NETWORK_TYPE,
     ("OperationOutcome", "issue.severity"): ISSUE_SEVERITY,
+    ("Observation", "status"): OBSERVATION_STATUS,
+    ("Observation", "category.coding.code"): OBSERVATION_CATEGORY,
 }

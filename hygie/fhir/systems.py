@@ -57,3 +57,11 @@ FINESS_SYSTEM = "https://finess.esante.gouv.fr"
 # The AuditEvent vocabularies (DICOM, audit-event-type, restful-interaction, BALP)
 # live in hygie.audit.fhir: the audit app sits below this one and exports the
 # same shape (decision 0009, §3).
+
+
+# Observations (decision 0018): LOINC codes, UCUM units, the category code system,
+# and the HL7 vital-signs profiles FR Core's own ones derive from.
+LOINC_SYSTEM = "http://loinc.org"
+UCUM_SYSTEM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+HL7_PROFILE = "http://hl7.org/fhir/StructureDefinition/"

@@ -24,6 +24,7 @@ MODELS = {
     "PractitionerRole": "practitionerrole",
     "Organization": "organization",
     "AuditEvent": "auditevent",
+    "Observation": "observation",
     "OperationOutcome": "operationoutcome",
     "Bundle": "bundle",
     "CapabilityStatement": "capabilitystatement",

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from hygie.clinical import access as clinical_access
 from hygie.core import clock
 from hygie.patients import access, actions
 from hygie.patients.criteria import (
@@ -28,7 +29,7 @@ from hygie.patients.criteria import (
     TreatingIn,
     UpdatedIn,
 )
-from hygie.patients.enums import CareRelationshipKind, Gender, IdentityStatus, InsOid
+from hygie.patients.enums import CareRelationshipKind, Gender, IdentityStatus, InsOid, Scope
 from hygie.patients.models import Patient
 from hygie.practices import queries as practice_queries
 
@@ -39,6 +40,7 @@ from ..validation import Issue, validate_resource
 from . import base
 from .base import Call, Entry, ResourceHandler
 from .errors import FhirError, bad_request, forbidden
+from .observation import entries_of as observation_entries
 from .params import (
     MAX_RESULTS,
     HistoryPage,
@@ -362,9 +364,28 @@ class PatientHandler(ResourceHandler):
             return super().operation(call, resource_id, name)
         call.require_patient("Patient", Interaction.READ, resource_id)
         patient = access.access_patient(call.actor, base.parse_id(resource_id))
-        # The patient's whole record: identity today; each clinical capability adds
-        # its resources here (hygie/fhir/README.md).
-        return [entry_of(patient)]
+        # The patient's whole record, as far as the token's scopes and the actor's
+        # rights reach: each clinical capability adds its resources here
+        # (hygie/fhir/README.md).
+        entries = [entry_of(patient)]
+        if self._may_open_record(call, patient, "Observation"):
+            # Entered-in-error ones too, with their status: the whole record's
+            # history (decision 0018), unlike a search.
+            observations = clinical_access.access_vital_signs(
+                call.actor, patient.pk, include_entered_in_error=True
+            )
+            entries += observation_entries(observations)
+        return entries
+
+    def _may_open_record(self, call: Call, patient: Patient, resource_type: str) -> bool:
+        """Whether $everything includes the clinical `resource_type`: the token may
+        read it and the policy lets the actor open the record. Asked without
+        auditing (the read that follows is audited): a colleague or an assistant
+        gets the identity alone, without a refusal logged for what they never
+        asked for by name."""
+        if call.grant.reach(resource_type, Interaction.READ) is None:
+            return False
+        return access.decision_for(call.actor, patient, Scope.CLINICAL).allowed
 
 
 def _selective(condition: Condition) -> bool:

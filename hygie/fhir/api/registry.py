@@ -7,6 +7,7 @@ from __future__ import annotations
 from .audit_events import AuditEventHandler
 from .base import ResourceHandler
 from .directory import OrganizationHandler, PractitionerHandler, PractitionerRoleHandler
+from .observation import ObservationHandler
 from .patient import PatientHandler
 
 HANDLERS: dict[str, ResourceHandler] = {
@@ -17,5 +18,6 @@ HANDLERS: dict[str, ResourceHandler] = {
         PractitionerRoleHandler(),
         OrganizationHandler(),
         AuditEventHandler(),
+        ObservationHandler(),
     )
 }
