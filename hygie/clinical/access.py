@@ -158,8 +158,10 @@ def access_observation_for_writing(
     actor: Actor, observation_id: object, *, action: AuditAction, section: str
 ) -> tuple[Observation, WriteGrant]:
     """An observation of the actor's practice and the grant to write to its
-    patient's record, as access_record_for_writing. An id absent or of another
-    practice is ObservationNotFound (a PatientNotFound: the same 404)."""
+    patient's record, as access_record_for_writing. An id absent, of another
+    practice, or whose record the actor may not open is ObservationNotFound (a
+    PatientNotFound: the same 404): a ClinicalAccessDenied would tell an observation
+    id's holder whose it is (access_observation and the allergy doors do the same)."""
     parsed = _parse(observation_id)
     observation = (
         Observation.objects.filter(pk=parsed, practice_id=actor.practice.pk).first()
@@ -177,14 +179,18 @@ def access_observation_for_writing(
             section=section,
         )
         raise ObservationNotFound
-    grant = access_record_for_writing(
-        actor,
-        observation.patient_id,
-        action=action,
-        section=section,
-        entity_type="Observation",
-        entity_id=str(observation.pk),
-    )
+    try:
+        grant = access_record_for_writing(
+            actor,
+            observation.patient_id,
+            action=action,
+            section=section,
+            entity_type="Observation",
+            entity_id=str(observation.pk),
+        )
+    except ClinicalAccessDenied:
+        # Already recorded as a refusal by access_record_for_writing.
+        raise ObservationNotFound from None
     return observation, grant
 
 
