@@ -53,7 +53,7 @@ def child_of_alice(cast: Any, birth_date: dt.date) -> Patient:
         system,
         identity(
             birth_family_name="Petit",
-            birth_given_names="Léo",
+            birth_given_names="Léa",
             birth_date=birth_date,
             nir="",
             ins_oid="",
