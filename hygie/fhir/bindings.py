@@ -53,6 +53,17 @@ OBSERVATION_CATEGORY = frozenset(
         "activity",
     }
 )
+# AllergyIntolerance (decision 0020): R4's required value sets. `presumed` is in
+# the HL7 terminology's allergyintolerance-verification (a child of unconfirmed,
+# decision 0019), whose value set takes every code of the code system.
+ALLERGY_CLINICAL_STATUS = frozenset({"active", "inactive", "resolved"})
+ALLERGY_VERIFICATION_STATUS = frozenset(
+    {"unconfirmed", "presumed", "confirmed", "refuted", "entered-in-error"}
+)
+ALLERGY_TYPE = frozenset({"allergy", "intolerance"})
+ALLERGY_CATEGORY = frozenset({"food", "medication", "environment", "biologic"})
+ALLERGY_CRITICALITY = frozenset({"low", "high", "unable-to-assess"})
+REACTION_SEVERITY = frozenset({"mild", "moderate", "severe"})
 
 # (resource type, dotted path through lists) -> allowed codes. A path checks every
 # code under it whatever its system: Practitioner.qualification is left out, since
@@ -82,4 +93,10 @@ REQUIRED: dict[tuple[str, str], frozenset[str]] = {
     ("OperationOutcome", "issue.severity"): ISSUE_SEVERITY,
     ("Observation", "status"): OBSERVATION_STATUS,
     ("Observation", "category.coding.code"): OBSERVATION_CATEGORY,
+    ("AllergyIntolerance", "clinicalStatus.coding.code"): ALLERGY_CLINICAL_STATUS,
+    ("AllergyIntolerance", "verificationStatus.coding.code"): ALLERGY_VERIFICATION_STATUS,
+    ("AllergyIntolerance", "type"): ALLERGY_TYPE,
+    ("AllergyIntolerance", "category"): ALLERGY_CATEGORY,
+    ("AllergyIntolerance", "criticality"): ALLERGY_CRITICALITY,
+    ("AllergyIntolerance", "reaction.severity"): REACTION_SEVERITY,
 }

@@ -65,3 +65,17 @@ LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 HL7_PROFILE = "http://hl7.org/fhir/StructureDefinition/"
+
+
+# Allergies and intolerances (decision 0020). The statuses are CodeableConcepts of
+# the HL7 terminology code systems; type, category and criticality are plain
+# codes whose systems serve only as token search systems. ATC: the URI HL7's
+# terminology registers for the WHO classification (the one IPS and EU Core use).
+ALLERGY_CLINICAL_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+ALLERGY_VERIFICATION_STATUS_SYSTEM = (
+    "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+)
+ALLERGY_TYPE_SYSTEM = "http://hl7.org/fhir/allergy-intolerance-type"
+ALLERGY_CATEGORY_SYSTEM = "http://hl7.org/fhir/allergy-intolerance-category"
+ALLERGY_CRITICALITY_SYSTEM = "http://hl7.org/fhir/allergy-intolerance-criticality"
+ATC_SYSTEM = "http://www.whocc.no/atc"

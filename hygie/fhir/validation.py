@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
+from . import systems as S
 from .bindings import REQUIRED
 
 # Resource types Hygie serves, and the fhir.resources R4B module of each.
@@ -25,6 +26,7 @@ MODELS = {
     "Organization": "organization",
     "AuditEvent": "auditevent",
     "Observation": "observation",
+    "AllergyIntolerance": "allergyintolerance",
     "OperationOutcome": "operationoutcome",
     "Bundle": "bundle",
     "CapabilityStatement": "capabilitystatement",
@@ -53,13 +55,14 @@ def _model(resource_type: str) -> Any:
 
 
 def _values(node: Any, path: list[str], trail: str) -> Iterator[tuple[str, Any]]:
-    """Every value at a dotted path, through lists, with its FHIRPath-like location."""
-    if not path:
-        yield trail, node
-        return
+    """Every value at a dotted path, through lists (a list of codes at the end of
+    the path too, as AllergyIntolerance.category), with its FHIRPath-like location."""
     if isinstance(node, list):
         for index, item in enumerate(node):
             yield from _values(item, path, f"{trail}[{index}]")
+        return
+    if not path:
+        yield trail, node
         return
     if isinstance(node, dict) and path[0] in node:
         yield from _values(node[path[0]], path[1:], f"{trail}.{path[0]}")
@@ -81,6 +84,40 @@ def _binding_issues(resource_type: str, data: dict[str, Any]) -> list[Issue]:
                     )
                 )
     return issues
+
+
+def _allergy_invariants(data: dict[str, Any]) -> list[Issue]:
+    """FHIR ait-1 and ait-2 (R4 AllergyIntolerance), which fhir.resources does not
+    evaluate: a clinical status unless entered in error, and none then."""
+    codings = (data.get("verificationStatus") or {}).get("coding") or []
+    in_error = any(
+        c.get("system") == S.ALLERGY_VERIFICATION_STATUS_SYSTEM
+        and c.get("code") == "entered-in-error"
+        for c in codings
+        if isinstance(c, dict)
+    )
+    has_clinical_status = bool(data.get("clinicalStatus"))
+    if in_error and has_clinical_status:
+        return [
+            Issue(
+                "invariant",
+                "ait-2 : pas de statut clinique pour une allergie saisie par erreur.",
+                "AllergyIntolerance.clinicalStatus",
+            )
+        ]
+    if not in_error and not has_clinical_status:
+        return [
+            Issue(
+                "invariant",
+                "ait-1 : le statut clinique est obligatoire sauf pour une saisie par erreur.",
+                "AllergyIntolerance.clinicalStatus",
+            )
+        ]
+    return []
+
+
+# Invariants of the resources Hygie serves that the R4B models leave unchecked.
+INVARIANTS = {"AllergyIntolerance": _allergy_invariants}
 
 
 def _structure_issues(resource_type: str, error: PydanticValidationError) -> list[Issue]:
@@ -124,6 +161,8 @@ def validate_resource(data: Any, expected_type: str | None = None) -> dict[str, 
             [Issue("not-supported", f"Type de ressource non pris en charge : {resource_type!r}")]
         )
     issues = _binding_issues(resource_type, data)
+    if resource_type in INVARIANTS:
+        issues += INVARIANTS[resource_type](data)
     try:
         model = _model(resource_type).model_validate(data)
     except PydanticValidationError as exc:

@@ -38,6 +38,7 @@ from ..mappers import patient as mapper
 from ..smart.scopes import Interaction, Reach
 from ..validation import Issue, validate_resource
 from . import base
+from .allergy_intolerance import entries_of as allergy_entries
 from .base import Call, Entry, ResourceHandler
 from .errors import FhirError, bad_request, forbidden
 from .observation import entries_of as observation_entries
@@ -375,6 +376,13 @@ class PatientHandler(ResourceHandler):
                 call.actor, patient.pk, include_entered_in_error=True
             )
             entries += observation_entries(observations)
+        if self._may_open_record(call, patient, "AllergyIntolerance"):
+            # Every status, entered-in-error included, as for observations: the
+            # record's export (decision 0020). Its own door: one more CLINICAL_READ.
+            allergies = clinical_access.access_allergies(
+                call.actor, patient.pk, include_inactive=True, include_entered_in_error=True
+            )
+            entries += allergy_entries(allergies)
         return entries
 
     def _may_open_record(self, call: Call, patient: Patient, resource_type: str) -> bool:

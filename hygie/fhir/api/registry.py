@@ -4,6 +4,7 @@ from this list, so it says exactly what is served."""
 
 from __future__ import annotations
 
+from .allergy_intolerance import AllergyIntoleranceHandler
 from .audit_events import AuditEventHandler
 from .base import ResourceHandler
 from .directory import OrganizationHandler, PractitionerHandler, PractitionerRoleHandler
@@ -19,5 +20,6 @@ HANDLERS: dict[str, ResourceHandler] = {
         OrganizationHandler(),
         AuditEventHandler(),
         ObservationHandler(),
+        AllergyIntoleranceHandler(),
     )
 }
