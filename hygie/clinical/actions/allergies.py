@@ -393,7 +393,8 @@ def do_record_allergy(actor: Actor, patient_id: object, data: AllergyData) -> Al
             grant,
             AuditAction.CREATE,
             allergy,
-            {"category": allergy.category, "coded": allergy.atc_code is not None},
+            # Nothing of what the allergy is: the log is in clear (see vital_signs.py).
+            {},
             reason=grant.reason,
         )
     return allergy
@@ -438,7 +439,7 @@ def do_update_allergy(
             grant,
             AuditAction.UPDATE,
             allergy,
-            {"fields": changed, "category": allergy.category},
+            {"fields": changed},
             reason=grant.reason,
         )
     return allergy

@@ -131,11 +131,12 @@ def do_record_vital_signs(
                     for source in (rows[VitalSignsField.WEIGHT], height_row)
                 ]
             )
+        # Ids only: which signs were measured, or confirmed as unusual, is clinical
+        # information (the rows keep it encrypted); the audit log is read by the
+        # practice's administrators and stored in clear.
         detail: dict[str, object] = {
             "section": VITAL_SIGNS,
-            "codes": [o.code for o in created],
             "observations": [str(o.pk) for o in created],
-            "confirmed": sorted(o.code for o in created if o.unlikely_confirmed),
         }
         if stored_height is not None:
             detail["bmi_height"] = str(stored_height.pk)
@@ -185,7 +186,6 @@ def do_mark_observation_entered_in_error(
             )
         detail = {
             "section": VITAL_SIGNS,
-            "code": current.code,
             "status": ObservationStatus.ENTERED_IN_ERROR.value,
             "derived": [str(row.pk) for row in derived],
         }
