@@ -18,7 +18,9 @@ from hygie.clinical.enums import ObservationStatus
 from hygie.clinical.measures import VitalSign
 from hygie.clinical.models import Observation
 from hygie.core import clock
-from hygie.patients.actions import do_break_glass
+from hygie.patients.actions import do_break_glass, do_update_patient
+from hygie.patients.forms_data import IdentityData
+from hygie.patients.models import Patient
 from tests.cast import actor_of, login
 
 from .vital_signs_support import child_of_alice, events_after, last_event_id, record
@@ -175,6 +177,36 @@ def test_a_child_gets_head_circumference_and_growth_curves(cast):
     assert len(shown.context["trend_charts"]) == 1
     assert "percentile" in body
     assert "Périmètre crânien selon l" in body
+
+
+def test_a_measure_older_than_a_corrected_birth_date_stays_in_the_table_off_the_curves(cast):
+    """Identity vigilance may move a birth date after measures were taken: the
+    page must still open (it once answered 500 on the negative age)."""
+    born = clock.today() - dt.timedelta(days=200)
+    child = child_of_alice(cast, born)
+    record(
+        cast.actor("alice"), child.pk, effective=clock.now() - dt.timedelta(days=190), weight="4,2"
+    )
+    record(cast.actor("alice"), child.pk, weight="7,1")
+    # The assistant corrects the birth date: the child was born 20 days later.
+    child = Patient.objects.get(pk=child.pk)
+    do_update_patient(
+        cast.actor("denise"),
+        child,
+        IdentityData(
+            birth_family_name=child.birth_family_name,
+            birth_given_names=child.birth_given_names,
+            birth_date=born + dt.timedelta(days=20),
+            sex=child.sex,
+        ),
+    )
+    shown = client_for(cast.alice.user).get(page(child))
+    assert shown.status_code == 200
+    body = text(shown)
+    assert "4,2 kg" in body and "7,1 kg" in body  # both in the table
+    weight_chart = str(shown.context["growth_charts"][0])
+    tooltips = re.findall(r"<title>([^<]*)</title>", weight_chart)
+    assert any("7,1" in t for t in tooltips) and not any("4,2" in t for t in tooltips)
 
 
 # --- Entered in error ------------------------------------------------------------

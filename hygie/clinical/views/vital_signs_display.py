@@ -213,7 +213,14 @@ def growth_charts(
                 str(sign.spec.unit_label),
                 axis,
                 _reference_curves(indicator, sex, span),
-                [_growth_point(indicator, sex, patient.birth_date, o) for o in rows],
+                [
+                    _growth_point(indicator, sex, patient.birth_date, o)
+                    for o in rows
+                    # A measure dated before the birth date (the birth date was
+                    # corrected since) has no place on an age axis; the table
+                    # still lists it.
+                    if timezone.localdate(o.effective_at) >= patient.birth_date
+                ],
                 child_label=_("L'enfant"),
                 no_reference=_uncovered(indicator, span),
                 width=CHART_WIDTH,
