@@ -11,13 +11,9 @@ from .write_queue import WriteQueue, queue_for
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _queue: WriteQueue | None = None
-    _queued = False
-
-    def _write_queue(self) -> WriteQueue:
-        if self._queue is None:
-            self._queue = queue_for(str(self.settings_dict["NAME"]))
-        return self._queue
+    # The queue a transaction of this connection holds, released at its end (after
+    # a fork, by the child, it lets go of nothing the parent holds: write_queue.py).
+    _held: WriteQueue | None = None
 
     def _timeout(self) -> float:
         return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
@@ -31,9 +27,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.is_in_memory_db():
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
-        queue = self._write_queue()
+        # Looked up each time: after a fork, the child's own queue (write_queue.py).
+        queue = queue_for(str(self.settings_dict["NAME"]))
         queue.acquire(self._timeout())
-        self._queued = True
+        self._held = queue
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
@@ -41,9 +38,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _leave_queue(self) -> None:
-        if self._queued:
-            self._queued = False
-            self._write_queue().release()
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
 
     def _commit(self) -> Any:
         try:

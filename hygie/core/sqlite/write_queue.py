@@ -19,8 +19,16 @@ transaction can still give up after the connection's timeout with
 OperationalError ("database is locked"), as SQLite itself would; a lock taken
 after its requester gave up is released at once.
 
-The lock file is `<database>-writers.lock`. An in-memory database (the test
+The lock file is `<database>-writers.lock`, beside the database and its `-wal` and
+`-shm` files, created by the first writer; it must be writable by the service
+(like the database: running a `hygie` command as another user, root included,
+can leave files the service cannot open). An in-memory database (the test
 suite's) is not queued (base.py says why).
+
+After a fork, a child never releases what its parent holds: the file lock belongs
+to the open file, shared with the parent, so a child closing an inherited
+connection would otherwise let a third writer in beside the parent. The child
+starts with queues of its own.
 """
 
 from __future__ import annotations
@@ -37,7 +45,13 @@ class _Taker:
     """The thread that takes the file lock for this process's transactions."""
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise OperationalError(
+                f"cannot open the SQLite write queue's lock file {path} ({exc.strerror}): "
+                "it must be writable by the user Hygie runs as"
+            ) from exc
         self.cond = threading.Condition()
         self.wanted = False
         self.held = False
@@ -81,6 +95,7 @@ class WriteQueue:
         self.thread_lock = threading.Lock()
         self._taker: _Taker | None = None
         self._taker_pid: int | None = None
+        self._holder_pid: int | None = None
 
     def _file_lock(self) -> _Taker:
         # Made lazily and again after a fork: neither the thread nor the lock
@@ -99,17 +114,30 @@ class WriteQueue:
         except BaseException:
             self.thread_lock.release()
             raise
+        self._holder_pid = os.getpid()
 
     def release(self) -> None:
         try:
-            if self._taker is not None:
+            # Only the process that took the file lock lets it go (module docstring).
+            if self._taker is not None and self._holder_pid == os.getpid():
                 self._taker.release()
         finally:
+            self._holder_pid = None
             self.thread_lock.release()
 
 
 _QUEUES: dict[str, WriteQueue] = {}
 _QUEUES_LOCK = threading.Lock()
+
+
+def _forget_queues() -> None:
+    """In a forked child: queues of its own (the parent's locks stay the parent's)."""
+    global _QUEUES_LOCK
+    _QUEUES.clear()
+    _QUEUES_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_queues)
 
 
 def queue_for(database: str) -> WriteQueue:

@@ -197,3 +197,36 @@ def test_a_writer_that_gave_up_on_another_process_leaves_no_lock_behind(
         timeout=10,
     )
     assert probe.stdout.strip() == "free", probe.stderr
+
+
+def test_a_forked_child_closing_its_inherited_connection_does_not_free_the_parents_lock(
+    file_db, django_db_blocker
+):
+    """The file lock belongs to the open file, shared after a fork: a child that
+    closes the connection it inherited mid-transaction (the usual advice after a
+    fork) must not let a third writer in beside the parent."""
+    import os
+
+    lock_file = connections.settings[file_db]["NAME"] + "-writers.lock"
+    probe = (
+        "import fcntl, sys; fd = open(sys.argv[1], 'a')\n"
+        "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\n"
+        "except BlockingIOError:\n    print('held')\n"
+    )
+
+    def other_process_sees() -> str:
+        done = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+            [sys.executable, "-c", probe, lock_file], capture_output=True, text=True, timeout=10
+        )
+        return done.stdout.strip()
+
+    with django_db_blocker.unblock(), transaction.atomic(using=file_db):
+        pid = os.fork()
+        if pid == 0:  # the child: close what it inherited, then leave at once
+            try:
+                connections[file_db].close()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert other_process_sees() == "held"
+    assert other_process_sees() == "free"
