@@ -35,7 +35,8 @@ from hygie.patients.policy import Basis, Decision
 from hygie.practices.context import Actor
 
 from . import queries
-from .models import AllergyIntolerance, Observation
+from .enums import ConditionKind
+from .models import AllergyIntolerance, Condition, FamilyMemberHistory, Observation
 
 VITAL_SIGNS = "vital-signs"  # the section named in the audit detail
 
@@ -393,3 +394,222 @@ def access_allergy_history(actor: Actor, allergy_id: object) -> list[AllergyInto
     audited read, as access_allergy."""
     allergy = access_allergy(actor, allergy_id)
     return [allergy, *(v.as_allergy(allergy) for v in queries.allergy_versions_of(allergy.pk))]
+
+
+# Problems and history (decision 0021).
+
+CONDITIONS = "conditions"  # the section named in the audit detail
+
+
+class ConditionNotFound(PatientNotFound):
+    """A condition absent or out of reach: the same 404 as for a patient."""
+
+
+def _condition_in_practice(actor: Actor, condition_id: object, action: AuditAction) -> Condition:
+    """The condition of that id in the actor's practice, with who recorded and
+    last changed it; else the refusal is recorded and ConditionNotFound raised."""
+    parsed = _parse(condition_id)
+    condition = (
+        Condition.objects.filter(pk=parsed, practice_id=actor.practice.pk)
+        .select_related("recorded_by__user", "last_changed_by__user")
+        .first()
+        if parsed
+        else None
+    )
+    if condition is None:
+        _refuse(
+            actor,
+            action,
+            patient=None,
+            entity_type="Condition",
+            entity_id=str(condition_id),
+            basis=Basis.NOT_FOUND.value,
+            section=CONDITIONS,
+        )
+        raise ConditionNotFound
+    return condition
+
+
+def access_condition_for_writing(
+    actor: Actor, condition_id: object, *, action: AuditAction
+) -> tuple[Condition, WriteGrant]:
+    """A condition of the actor's practice and the grant to write to its
+    patient's record, as access_record_for_writing. An id absent, of another
+    practice, or whose record the actor may not write (a colleague without care
+    relationship included) is ConditionNotFound (a PatientNotFound: the same
+    404), so that the id does not tell whose diagnosis it is."""
+    condition = _condition_in_practice(actor, condition_id, action)
+    try:
+        grant = access_record_for_writing(
+            actor,
+            condition.patient_id,
+            action=action,
+            section=CONDITIONS,
+            entity_type="Condition",
+            entity_id=str(condition.pk),
+        )
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        # Refused and recorded by the door (as access_allergy_for_writing).
+        raise ConditionNotFound from None
+    return condition, grant
+
+
+def access_conditions(
+    actor: Actor,
+    patient_id: object,
+    *,
+    include_inactive: bool = False,
+    include_entered_in_error: bool = False,
+    kind: ConditionKind | None = None,
+) -> list[Condition]:
+    """The patient's problems and history (content decrypted on reading): by
+    default the ongoing ones (active, recurrence, relapse), not refuted.
+    `include_inactive` adds those in remission, inactive, resolved and refuted
+    (after the ongoing), `include_entered_in_error` those entered in error
+    (last); `kind` keeps one kind of history. One audited read
+    (access_clinical_record), whatever the number of rows.
+
+    Raises as access_clinical_record."""
+    patient = access_clinical_record(actor, patient_id)
+    return queries.conditions_of(
+        patient.pk,
+        include_inactive=include_inactive,
+        include_entered_in_error=include_entered_in_error,
+        kind=kind,
+    )
+
+
+def access_active_problems(actor: Actor, patient_id: object) -> list[Condition]:
+    """What the record's banner shows: the problem list's ongoing items, neither
+    refuted nor entered in error. One audited read."""
+    patient = access_clinical_record(actor, patient_id)
+    return queries.active_problems_of(patient.pk)
+
+
+def access_condition(actor: Actor, condition_id: object) -> Condition:
+    """One condition, whatever its status (the caller shows an entered-in-error
+    one as such). One audited read of its patient's record.
+
+    Raises ConditionNotFound (absent, other practice, record closed to the
+    actor), PatientDeleted (its patient's record was deleted)."""
+    condition = _condition_in_practice(actor, condition_id, AuditAction.READ)
+    try:
+        access_clinical_record(actor, condition.patient_id)
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        raise ConditionNotFound from None  # as access_condition_for_writing
+    return condition
+
+
+def access_condition_history(actor: Actor, condition_id: object) -> list[Condition]:
+    """Every version of a condition, newest first: the current row, then unsaved
+    Condition rebuilt from each previous version (`version`, `last_changed_at`
+    and `last_changed_by` say who made it and when). One audited read, as
+    access_condition."""
+    condition = access_condition(actor, condition_id)
+    return [
+        condition,
+        *(v.as_condition(condition) for v in queries.condition_versions_of(condition.pk)),
+    ]
+
+
+# Family history (FHIR FamilyMemberHistory, decision 0021).
+
+FAMILY_HISTORY = "family-history"  # the section named in the audit detail
+
+
+class FamilyHistoryNotFound(PatientNotFound):
+    """A family history entry absent or out of reach: the same 404 as for a patient."""
+
+
+def _family_history_in_practice(
+    actor: Actor, entry_id: object, action: AuditAction
+) -> FamilyMemberHistory:
+    """The entry of that id in the actor's practice; else the refusal is recorded
+    and FamilyHistoryNotFound raised."""
+    parsed = _parse(entry_id)
+    entry = (
+        FamilyMemberHistory.objects.filter(pk=parsed, practice_id=actor.practice.pk)
+        .select_related("recorded_by__user", "last_changed_by__user")
+        .first()
+        if parsed
+        else None
+    )
+    if entry is None:
+        _refuse(
+            actor,
+            action,
+            patient=None,
+            entity_type="FamilyMemberHistory",
+            entity_id=str(entry_id),
+            basis=Basis.NOT_FOUND.value,
+            section=FAMILY_HISTORY,
+        )
+        raise FamilyHistoryNotFound
+    return entry
+
+
+def access_family_history_entry_for_writing(
+    actor: Actor, entry_id: object, *, action: AuditAction
+) -> tuple[FamilyMemberHistory, WriteGrant]:
+    """An entry of the actor's practice and the grant to write to its patient's
+    record, as access_condition_for_writing: FamilyHistoryNotFound (404) for
+    anyone outside the record."""
+    entry = _family_history_in_practice(actor, entry_id, action)
+    try:
+        grant = access_record_for_writing(
+            actor,
+            entry.patient_id,
+            action=action,
+            section=FAMILY_HISTORY,
+            entity_type="FamilyMemberHistory",
+            entity_id=str(entry.pk),
+        )
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        raise FamilyHistoryNotFound from None
+    return entry, grant
+
+
+def access_family_history(
+    actor: Actor, patient_id: object, *, include_entered_in_error: bool = False
+) -> list[FamilyMemberHistory]:
+    """The patient's family history (content decrypted on reading), one entry per
+    relative, closest first; those entered in error only when asked. One audited
+    read (access_clinical_record), whatever the number of rows.
+
+    Raises as access_clinical_record."""
+    patient = access_clinical_record(actor, patient_id)
+    return queries.family_history_of(patient.pk, include_entered_in_error=include_entered_in_error)
+
+
+def access_family_history_entry(actor: Actor, entry_id: object) -> FamilyMemberHistory:
+    """One relative's history, whatever its status. One audited read of its
+    patient's record.
+
+    Raises FamilyHistoryNotFound (absent, other practice, record closed to the
+    actor), PatientDeleted."""
+    entry = _family_history_in_practice(actor, entry_id, AuditAction.READ)
+    try:
+        access_clinical_record(actor, entry.patient_id)
+    except PatientDeleted:
+        raise
+    except (ClinicalAccessDenied, PatientNotFound):
+        raise FamilyHistoryNotFound from None
+    return entry
+
+
+def access_family_history_entry_versions(
+    actor: Actor, entry_id: object
+) -> list[FamilyMemberHistory]:
+    """Every version of a relative's history, newest first (the current row,
+    then unsaved rows rebuilt from the kept versions). One audited read."""
+    entry = access_family_history_entry(actor, entry_id)
+    return [
+        entry,
+        *(v.as_family_history(entry) for v in queries.family_history_versions_of(entry.pk)),
+    ]

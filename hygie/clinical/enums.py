@@ -85,3 +85,94 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", _("Année")
     MONTH = "month", _("Mois")
     DAY = "day", _("Jour")
+
+
+class ConditionCategory(models.TextChoices):
+    """http://terminology.hl7.org/CodeSystem/condition-category: an item of the
+    problem list (problems and history), or a diagnosis made at one encounter."""
+
+    PROBLEM_LIST_ITEM = "problem-list-item", _("Problème ou antécédent")
+    ENCOUNTER_DIAGNOSIS = "encounter-diagnosis", _("Diagnostic de consultation")
+
+
+class ConditionKind(models.TextChoices):
+    """Which part of the history a condition belongs to, as French records sort
+    them (antécédents médicaux, chirurgicaux, obstétricaux). A Hygie code system,
+    sent as a second Condition.category coding (decision 0021); family history
+    is not a kind: it is about a relative, not the patient."""
+
+    MEDICAL = "medical", _("Médical")
+    SURGICAL = "surgical", _("Chirurgical")
+    OBSTETRIC = "obstetric", _("Obstétrical")
+
+
+class ConditionClinicalStatus(models.TextChoices):
+    """http://terminology.hl7.org/CodeSystem/condition-clinical. Blank only when
+    the verification status is entered-in-error (FHIR invariant con-5)."""
+
+    ACTIVE = "active", _("Actif")
+    RECURRENCE = "recurrence", _("Récidive")
+    RELAPSE = "relapse", _("Rechute")
+    INACTIVE = "inactive", _("Inactif")
+    REMISSION = "remission", _("En rémission")
+    RESOLVED = "resolved", _("Résolu")
+
+
+class ConditionVerificationStatus(models.TextChoices):
+    """http://terminology.hl7.org/CodeSystem/condition-ver-status"""
+
+    UNCONFIRMED = "unconfirmed", _("Non confirmé")
+    PROVISIONAL = "provisional", _("Provisoire")
+    DIFFERENTIAL = "differential", _("Diagnostic différentiel")
+    CONFIRMED = "confirmed", _("Confirmé")
+    REFUTED = "refuted", _("Réfuté")
+    ENTERED_IN_ERROR = "entered-in-error", _("Saisi par erreur")
+
+
+class ConditionSeverity(models.TextChoices):
+    """http://hl7.org/fhir/ValueSet/condition-severity: SNOMED CT codes, the
+    values FHIR R4 binds Condition.severity to (preferred). Optional."""
+
+    SEVERE = "24484000", _("Sévère")
+    MODERATE = "6736007", _("Modéré")
+    MILD = "255604002", _("Léger")
+
+
+class FamilyHistoryStatus(models.TextChoices):
+    """http://hl7.org/fhir/history-status (FamilyMemberHistory.status)."""
+
+    PARTIAL = "partial", _("Partiel")
+    COMPLETED = "completed", _("Complet")
+    HEALTH_UNKNOWN = "health-unknown", _("État de santé inconnu")
+    ENTERED_IN_ERROR = "entered-in-error", _("Saisi par erreur")
+
+
+class FamilyRelationship(models.TextChoices):
+    """The family codes of HL7 v3 RoleCode
+    (http://terminology.hl7.org/CodeSystem/v3-RoleCode), the relatives a French
+    family history names, closest first (the lists follow this order)."""
+
+    MOTHER = "MTH", _("Mère")
+    FATHER = "FTH", _("Père")
+    SISTER = "SIS", _("Sœur")
+    BROTHER = "BRO", _("Frère")
+    TWIN_SISTER = "TWINSIS", _("Sœur jumelle")
+    TWIN_BROTHER = "TWINBRO", _("Frère jumeau")
+    HALF_SISTER = "HSIS", _("Demi-sœur")
+    HALF_BROTHER = "HBRO", _("Demi-frère")
+    DAUGHTER = "DAU", _("Fille")
+    SON = "SON", _("Fils")
+    MATERNAL_GRANDMOTHER = "MGRMTH", _("Grand-mère maternelle")
+    MATERNAL_GRANDFATHER = "MGRFTH", _("Grand-père maternel")
+    PATERNAL_GRANDMOTHER = "PGRMTH", _("Grand-mère paternelle")
+    PATERNAL_GRANDFATHER = "PGRFTH", _("Grand-père paternel")
+    GRANDMOTHER = "GRMTH", _("Grand-mère")
+    GRANDFATHER = "GRFTH", _("Grand-père")
+    MATERNAL_AUNT = "MAUNT", _("Tante maternelle")
+    MATERNAL_UNCLE = "MUNCLE", _("Oncle maternel")
+    PATERNAL_AUNT = "PAUNT", _("Tante paternelle")
+    PATERNAL_UNCLE = "PUNCLE", _("Oncle paternel")
+    NIECE = "NIECE", _("Nièce")
+    NEPHEW = "NEPHEW", _("Neveu")
+    COUSIN = "COUSN", _("Cousin ou cousine")
+    FAMILY_MEMBER = "FAMMEMB", _("Autre membre de la famille")

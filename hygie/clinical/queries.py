@@ -1,4 +1,4 @@
-"""Read-only selectors over observations. They do NOT check access nor audit:
+"""Read-only selectors over the clinical record. They do NOT check access nor audit:
 access.py calls them after the door, actions.py inside a checked write; nothing
 else may hand their rows to a user."""
 
@@ -18,11 +18,21 @@ from .enums import (
     AllergyIntoleranceClinicalStatus,
     AllergyIntoleranceCriticality,
     AllergyIntoleranceVerificationStatus,
+    ConditionCategory,
+    ConditionClinicalStatus,
+    ConditionVerificationStatus,
+    FamilyHistoryStatus,
+    FamilyRelationship,
     ObservationStatus,
 )
 from .models import (
+    ONGOING_STATUSES,
     AllergyIntolerance,
     AllergyIntoleranceVersion,
+    Condition,
+    ConditionVersion,
+    FamilyMemberHistory,
+    FamilyMemberHistoryVersion,
     Observation,
     ObservationDerivation,
 )
@@ -170,6 +180,108 @@ def allergy_versions_of(allergy_id: uuid.UUID) -> list[AllergyIntoleranceVersion
     """The previous versions of an allergy, newest first, with who made them."""
     return list(
         AllergyIntoleranceVersion.objects.filter(allergy_id=allergy_id)
+        .select_related("changed_by__user", "replaced_by__user")
+        .order_by("-version")
+    )
+
+
+# Problems and history (decision 0021). A patient has tens of conditions: each
+# selector is one query, and what depends on encrypted columns (the kind is
+# plain, the code and dates are not) is finished in Python.
+
+_CONDITION_CLINICAL_RANK: dict[str, int] = {
+    ConditionClinicalStatus.ACTIVE: 0,
+    ConditionClinicalStatus.RECURRENCE: 0,
+    ConditionClinicalStatus.RELAPSE: 0,
+    ConditionClinicalStatus.REMISSION: 1,
+    ConditionClinicalStatus.INACTIVE: 2,
+    ConditionClinicalStatus.RESOLVED: 3,
+}
+_ONGOING = sorted(ONGOING_STATUSES)
+
+
+def _condition_order(condition: Condition) -> tuple[int, bool]:
+    return (
+        _CONDITION_CLINICAL_RANK.get(condition.clinical_status, 4),  # entered in error last
+        condition.verification_status == ConditionVerificationStatus.REFUTED,
+    )
+
+
+def conditions_of(
+    patient_id: uuid.UUID,
+    *,
+    include_inactive: bool = False,
+    include_entered_in_error: bool = False,
+    kind: str | None = None,
+) -> list[Condition]:
+    """The patient's conditions, ongoing ones first (active, recurrence,
+    relapse), then in remission, inactive, resolved; within each, the refuted
+    after the others, then newest recorded first; with who recorded and last
+    changed them. By default only the ongoing ones that are not refuted;
+    `include_inactive` adds the others, `include_entered_in_error` those entered
+    in error; `kind` keeps one kind of history (ConditionKind)."""
+    rows = Condition.objects.filter(patient_id=patient_id)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if not include_inactive:
+        rows = rows.filter(clinical_status__in=_ONGOING).exclude(
+            verification_status=ConditionVerificationStatus.REFUTED
+        )
+    if not include_entered_in_error:
+        rows = rows.exclude(verification_status=ConditionVerificationStatus.ENTERED_IN_ERROR)
+    ordered = rows.select_related("recorded_by__user", "last_changed_by__user").order_by(
+        "-recorded_at", "pk"
+    )
+    return sorted(ordered, key=_condition_order)  # stable: newest first within a rank
+
+
+def active_problems_of(patient_id: uuid.UUID) -> list[Condition]:
+    """What the record's banner shows: the problem list's ongoing items, neither
+    refuted nor entered in error, newest recorded first (encounter diagnoses
+    stay with their encounter)."""
+    return [
+        condition
+        for condition in conditions_of(patient_id)
+        if condition.category == ConditionCategory.PROBLEM_LIST_ITEM
+    ]
+
+
+def condition_versions_of(condition_id: uuid.UUID) -> list[ConditionVersion]:
+    """The previous versions of a condition, newest first, with who made them."""
+    return list(
+        ConditionVersion.objects.filter(condition_id=condition_id)
+        .select_related("changed_by__user", "replaced_by__user")
+        .order_by("-version")
+    )
+
+
+# Family history: one row per relative, closest relatives first.
+
+_RELATIONSHIP_RANK = {code: rank for rank, code in enumerate(FamilyRelationship.values)}
+
+
+def family_history_of(
+    patient_id: uuid.UUID, *, include_entered_in_error: bool = False
+) -> list[FamilyMemberHistory]:
+    """The patient's family history, by relative in FamilyRelationship's order
+    (parents, siblings, children, grandparents…), entered in error last, then
+    newest recorded first, with who recorded and last changed them."""
+    rows = FamilyMemberHistory.objects.filter(patient_id=patient_id)
+    if not include_entered_in_error:
+        rows = rows.exclude(status=FamilyHistoryStatus.ENTERED_IN_ERROR)
+    ordered = rows.select_related("recorded_by__user", "last_changed_by__user").order_by(
+        "-recorded_at", "pk"
+    )
+    return sorted(
+        ordered,
+        key=lambda row: (row.is_entered_in_error, _RELATIONSHIP_RANK.get(row.relationship, 99)),
+    )
+
+
+def family_history_versions_of(family_history_id: uuid.UUID) -> list[FamilyMemberHistoryVersion]:
+    """The previous versions of a relative's history, newest first."""
+    return list(
+        FamilyMemberHistoryVersion.objects.filter(family_history_id=family_history_id)
         .select_related("changed_by__user", "replaced_by__user")
         .order_by("-version")
     )
