@@ -613,3 +613,16 @@ def access_family_history_entry_versions(
         entry,
         *(v.as_family_history(entry) for v in queries.family_history_versions_of(entry.pk)),
     ]
+
+
+def active_allergies_after_read(actor: Actor, patient: Patient) -> list[AllergyIntolerance] | None:
+    """The banner's allergies (as access_active_allergies) for a page whose own door
+    has just recorded the read of `patient`'s clinical record in this request
+    (access_vital_signs, access_observation, access_allergy_history…). The policy
+    is asked again, without a second CLINICAL_READ: one event per read of the
+    record (decision 0017 §8). None when the record is closed to the actor.
+
+    Only for that case: a page that reads nothing else calls access_active_allergies."""
+    if patient.deleted_at is not None or not decision_for(actor, patient, Scope.CLINICAL).allowed:
+        return None
+    return list(queries.active_allergies_of(patient.pk))

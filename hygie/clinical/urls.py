@@ -11,4 +11,20 @@ urlpatterns = [
         views.mark_entered_in_error,
         name="mark_entered_in_error",
     ),
+    path("<uuid:patient_id>/allergies/", views.allergies, name="allergies"),
+    path(
+        "<uuid:patient_id>/allergies/<uuid:allergy_id>/modifier/",
+        views.edit_allergy,
+        name="edit_allergy",
+    ),
+    path(
+        "<uuid:patient_id>/allergies/<uuid:allergy_id>/erreur/",
+        views.mark_allergy_entered_in_error,
+        name="mark_allergy_entered_in_error",
+    ),
+    path(
+        "<uuid:patient_id>/allergies/<uuid:allergy_id>/historique/",
+        views.allergy_history,
+        name="allergy_history",
+    ),
 ]

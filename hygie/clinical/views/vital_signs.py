@@ -3,7 +3,8 @@ see the latest values, the trends and every measure; mark one entered in error.
 
 Reads: the identity through access_patient (the banner), the record through
 access_vital_signs, whose one list gives the latest values, the charts and the
-table (one CLINICAL_READ per page, not one per section). A colleague who may
+table (one CLINICAL_READ per page, not one per section); the banner's allergies
+after that door, without a second event (banner.strip_after_door). A colleague who may
 see the patient but not the record gets a 403 page offering the break-the-glass
 flow when the policy allows it; an assistant, the same page without it."""
 
@@ -21,34 +22,18 @@ from django.views.decorators.http import require_http_methods
 
 from hygie.clinical.access import access_observation, access_vital_signs
 from hygie.clinical.actions import do_mark_observation_entered_in_error, do_record_vital_signs
-from hygie.clinical.charts.french import format_age
 from hygie.clinical.forms import EnteredInErrorForm, VitalSignsForm
-from hygie.clinical.measures import Age, VitalSign
+from hygie.clinical.measures import VitalSign
 from hygie.core import clock
 from hygie.patients.access import ClinicalAccessDenied, access_patient
-from hygie.patients.models import Patient
 from hygie.practices.context import ActorRequest
 from hygie.practices.decorators import actor_required
 
 from . import vital_signs_display as display
+from .banner import banner, denied, strip_after_door
 
 # Marking one of these in error marks the BMI computed from it too.
 BMI_SOURCES = {VitalSign.BODY_WEIGHT.value, VitalSign.BODY_HEIGHT.value}
-
-
-def _banner(patient: Patient) -> dict[str, object]:
-    today = clock.today()
-    age = Age.between(patient.birth_date, today)
-    if display.is_child(patient, today):
-        shown = format_age(age.days)
-    else:
-        shown = ngettext("%(n)d an", "%(n)d ans", age.years) % {"n": age.years}
-    return {"patient": patient, "age": shown}
-
-
-def _denied(request: ActorRequest, patient: Patient, exc: ClinicalAccessDenied) -> HttpResponse:
-    context = {**_banner(patient), "decision": exc.decision}
-    return render(request, "clinical/denied.html", context, status=403)
 
 
 @actor_required
@@ -85,12 +70,12 @@ def vital_signs(request: ActorRequest, patient_id: uuid.UUID) -> HttpResponse:
                 return redirect("clinical:vital_signs", patient_id=patient.pk)
         observations = access_vital_signs(actor, patient.pk)
     except ClinicalAccessDenied as exc:
-        return _denied(request, patient, exc)
+        return denied(request, patient, exc, template="clinical/denied.html")
     return render(
         request,
         "clinical/vital_signs.html",
         {
-            **_banner(patient),
+            **banner(patient, strip_after_door(actor, patient)),
             "form": form,
             "latest": display.latest(observations),
             "moments": display.moments(observations),
@@ -119,7 +104,7 @@ def mark_entered_in_error(
         try:
             do_mark_observation_entered_in_error(actor, observation.pk, form.cleaned_data["reason"])
         except ClinicalAccessDenied as exc:
-            return _denied(request, patient, exc)
+            return denied(request, patient, exc, template="clinical/denied.html")
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.error_dict.items():
@@ -139,7 +124,7 @@ def mark_entered_in_error(
         request,
         "clinical/entered_in_error.html",
         {
-            **_banner(patient),
+            **banner(patient, strip_after_door(actor, patient)),
             "form": form,
             "measure": display.shown(observation),
             "marks_bmi": observation.code in BMI_SOURCES,
