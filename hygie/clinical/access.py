@@ -263,6 +263,38 @@ def access_vital_signs(
     )
 
 
+@dataclass(frozen=True)
+class VitalSignsOverview:
+    """What the vital-signs page shows, from one audited read."""
+
+    # The newest valid observation of each code, whatever its date.
+    latest: list[Observation]
+    # Newest first: those measured since the start asked for, or all of them.
+    observations: list[Observation]
+    # Whether measures older than `observations` exist (then `since` applied).
+    has_older: bool
+
+
+def access_vital_signs_overview(
+    actor: Actor, patient_id: object, *, since: dt.datetime | None
+) -> VitalSignsOverview:
+    """The latest value of each sign and the observations measured since `since`
+    (all when None, or when none is that recent: a record not seen for a while
+    still shows its measures). One audited read (access_clinical_record), a few
+    queries, however long the record: a page reads the period it shows, not the
+    patient's whole history (docs/performance.md, chart_vitals)."""
+    patient = access_clinical_record(actor, patient_id)
+    latest = queries.latest_of_each_code(patient.pk)
+    if since is not None and not any(o.effective_at >= since for o in latest):
+        since = None
+    rows = list(queries.observations_of(patient.pk, since=since))
+    has_older = (
+        since is not None
+        and queries.observations_of(patient.pk).filter(effective_at__lt=since).exists()
+    )
+    return VitalSignsOverview(latest, rows, has_older)
+
+
 def access_latest_vitals(actor: Actor, patient_id: object) -> dict[VitalSign, Observation]:
     """The newest valid observation of each vital sign measured, for the record's
     banner. The blood pressure panel is under both SYSTOLIC_BP and DIASTOLIC_BP

@@ -13,7 +13,11 @@ from django.test.utils import CaptureQueriesContext
 
 from hygie.audit.actions import reason_text
 from hygie.audit.enums import AuditAction, AuditEventType, AuditOutcome, PurposeOfUse
-from hygie.clinical.access import access_latest_vitals, access_vital_signs
+from hygie.clinical.access import (
+    access_latest_vitals,
+    access_vital_signs,
+    access_vital_signs_overview,
+)
 from hygie.clinical.actions import VitalSignsEntry, do_record_vital_signs
 from hygie.clinical.measures import VitalSign
 from hygie.clinical.models import Observation
@@ -247,3 +251,30 @@ def test_recording_costs_a_bounded_number_of_queries(cast, settings, django_asse
             alice, cast.patient.pk, entry, clock.now() - dt.timedelta(minutes=5)
         )
     assert len(created) == 7
+
+
+def test_the_overview_reads_a_period_and_the_latest_values_in_one_audited_read(cast):
+    alice = cast.actor("alice")
+    record(alice, cast.patient.pk, ago=dt.timedelta(days=900), weight="80", height="170")
+    record(alice, cast.patient.pk, ago=dt.timedelta(days=10), weight="75")
+    before = last_event_id()
+    since = clock.now() - dt.timedelta(days=730)
+    overview = access_vital_signs_overview(alice, cast.patient.pk, since=since)
+    [event] = events_after(before)
+    assert event.event_type == AuditEventType.CLINICAL_READ
+    assert [o.value for o in overview.observations] == [75]  # the period only
+    assert overview.has_older
+    # The latest height is older than the period: still the latest value.
+    assert {o.code for o in overview.latest} >= {VitalSign.BODY_HEIGHT.value}
+    # Nothing that recent: all the measures, rather than none.
+    old = access_vital_signs_overview(alice, cast.patient.pk, since=clock.now())
+    assert len(old.observations) == 4 and not old.has_older  # weight, height, BMI, weight
+
+
+@pytest.mark.parametrize("who", ["bob", "denise", "carla", "damien", "ernest"])
+def test_the_overview_is_refused_as_the_other_doors(cast, who):
+    before = last_event_id()
+    with pytest.raises((ClinicalAccessDenied, PatientNotFound)):
+        access_vital_signs_overview(cast.actor(who), cast.patient.pk, since=None)
+    [event] = events_after(before)
+    assert event.event_type == AuditEventType.ACCESS_DENIED

@@ -209,6 +209,34 @@ def test_a_measure_older_than_a_corrected_birth_date_stays_in_the_table_off_the_
     assert any("7,1" in t for t in tooltips) and not any("4,2" in t for t in tooltips)
 
 
+def test_a_long_record_shows_its_latest_moments_and_two_years_of_curves(cast):
+    alice = cast.actor("alice")
+    years_ago = clock.now() - dt.timedelta(days=3 * 365)
+    record(alice, cast.patient.pk, effective=years_ago, weight="91,5")
+    for week in range(24):
+        record(alice, cast.patient.pk, ago=dt.timedelta(weeks=week, hours=1), weight="70")
+    client = client_for(cast.alice.user)
+    body = text(client.get(page(cast.patient)))
+    assert body.count('class="moment"') == 20  # of 25 moments
+    assert "24 moments de mesure ces deux dernières années" in body
+    assert 'id="all-measures"' in body
+    # The weight of three years ago is off the default curves, on the whole period's.
+    assert "91,5" not in body and 'id="whole-period"' in body
+    assert "91,5" in text(client.get(page(cast.patient) + "?periode=tout"))
+    everything = text(client.get(page(cast.patient) + "?mesures=toutes"))
+    assert everything.count('class="moment"') == 25 and 'id="all-measures"' not in everything
+
+
+def test_a_record_without_recent_measures_still_shows_its_curves(cast):
+    alice = cast.actor("alice")
+    for years in (3, 4):
+        record(alice, cast.patient.pk, ago=dt.timedelta(days=years * 365), weight="80")
+    body = text(client_for(cast.alice.user).get(page(cast.patient)))
+    assert 'id="whole-period"' not in body
+    tooltips = re.findall(r"<title>([^<]*)</title>", body)
+    assert sum("80" in t for t in tooltips) >= 2
+
+
 # --- Entered in error ------------------------------------------------------------
 
 
@@ -359,7 +387,8 @@ def test_the_page_query_count_stays_flat(cast, visits, django_assert_max_num_que
     # Session, user, tracked session, MFA, membership; the identity's read
     # (patient, policy, audit) and the record's (the same, plus the one list);
     # the banner's allergies (the policy asked again without audit, the list):
-    # 20 on SQLite and PostgreSQL, whatever the number of rows.
-    with django_assert_max_num_queries(20):
+    # 22 on SQLite and PostgreSQL, whatever the number of rows (the latest value
+    # of each sign and "older measures exist?" are a query each).
+    with django_assert_max_num_queries(22):
         response = client.get(page(cast.patient))
     assert len(response.context["moments"]) == visits

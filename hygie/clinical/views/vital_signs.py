@@ -2,14 +2,16 @@
 see the latest values, the trends and every measure; mark one entered in error.
 
 Reads: the identity through access_patient (the banner), the record through
-access_vital_signs, whose one list gives the latest values, the charts and the
-table (one CLINICAL_READ per page, not one per section); the banner's allergies
+access_vital_signs_overview: the latest values, and the period the charts and the
+table show (two years unless asked: one CLINICAL_READ per page, not one per
+section, and a cost that does not grow with the whole history); the banner's allergies
 after that door, without a second event (banner.strip_after_door). A colleague who may
 see the patient but not the record gets a 403 page offering the break-the-glass
 flow when the policy allows it; an assistant, the same page without it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from hygie.clinical.access import access_observation, access_vital_signs
+from hygie.clinical.access import access_observation, access_vital_signs_overview
 from hygie.clinical.actions import do_mark_observation_entered_in_error, do_record_vital_signs
 from hygie.clinical.forms import EnteredInErrorForm, VitalSignsForm
 from hygie.clinical.measures import VitalSign
@@ -68,17 +70,35 @@ def vital_signs(request: ActorRequest, patient_id: uuid.UUID) -> HttpResponse:
                     % {"n": n},
                 )
                 return redirect("clinical:vital_signs", patient_id=patient.pk)
-        observations = access_vital_signs(actor, patient.pk)
+        # The period charted, and the table's rows (unless all are asked for): a
+        # page reads what it shows, not the whole history (docs/performance.md).
+        whole_period = request.GET.get("periode") == "tout"
+        all_measures = request.GET.get("mesures") == "toutes"
+        since = (
+            None
+            if whole_period or all_measures
+            else clock.now() - dt.timedelta(days=display.CHARTED_DAYS)
+        )
+        overview = access_vital_signs_overview(actor, patient.pk, since=since)
     except ClinicalAccessDenied as exc:
         return denied(request, patient, exc, template="clinical/denied.html")
+    observations = overview.observations
+    total = display.moment_count(observations)
     return render(
         request,
         "clinical/vital_signs.html",
         {
             **banner(patient, strip_after_door(actor, patient)),
             "form": form,
-            "latest": display.latest(observations),
-            "moments": display.moments(observations),
+            "latest": display.latest(overview.latest),
+            "moments": display.moments(
+                observations, None if all_measures else display.MOMENTS_SHOWN
+            ),
+            "moments_total": total,
+            "all_measures": all_measures
+            or (total <= display.MOMENTS_SHOWN and not overview.has_older),
+            "whole_period": whole_period,
+            "older_than_period": overview.has_older,
             "trend_charts": display.trend_charts(observations, child=child),
             "growth_charts": display.growth_charts(patient, observations, today) if child else [],
             "child": child,

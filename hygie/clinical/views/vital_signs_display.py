@@ -115,14 +115,33 @@ def latest(observations: Sequence[Observation]) -> list[Shown]:
     return [shown(o) for o in sorted(first.values(), key=_rank)]
 
 
-def moments(observations: Sequence[Observation]) -> list[Moment]:
-    """The measures grouped by the moment they were taken, newest first."""
+# The table shows this many moments unless all are asked for; the charts this
+# period (adults; a child's growth curves always start at birth). A long record
+# decrypted and rendered whole took ~0.5 s (docs/performance.md, chart_vitals).
+MOMENTS_SHOWN = 20
+CHARTED_DAYS = 2 * 365
+
+
+def moments(observations: Sequence[Observation], limit: int | None = None) -> list[Moment]:
+    """The measures grouped by the moment they were taken, newest first; the
+    first `limit` moments only (values are decrypted only for those)."""
     groups: dict[dt.datetime, list[Observation]] = {}
     for observation in observations:
+        if limit is not None and observation.effective_at not in groups and len(groups) == limit:
+            break
         groups.setdefault(observation.effective_at, []).append(observation)
     return [
         Moment(when, [shown(o) for o in sorted(rows, key=_rank)]) for when, rows in groups.items()
     ]
+
+
+def moment_count(observations: Sequence[Observation]) -> int:
+    return len({o.effective_at for o in observations})
+
+
+def charted(observations: Sequence[Observation], since: dt.datetime | None) -> list[Observation]:
+    """The observations of the charted period (all when `since` is None)."""
+    return [o for o in observations if since is None or o.effective_at >= since]
 
 
 def _of(observations: Sequence[Observation], code: str) -> list[Observation]:
