@@ -227,6 +227,16 @@ def test_a_long_record_shows_its_latest_moments_and_two_years_of_curves(cast):
     assert everything.count('class="moment"') == 25 and 'id="all-measures"' not in everything
 
 
+def test_a_childs_growth_curves_keep_the_measures_of_the_first_years(cast):
+    child = child_of_alice(cast, clock.today() - dt.timedelta(days=5 * 365))
+    alice = cast.actor("alice")
+    record(alice, child.pk, ago=dt.timedelta(days=4 * 365), weight="10,4")
+    record(alice, child.pk, ago=dt.timedelta(days=10), weight="18,2")
+    shown = client_for(cast.alice.user).get(page(child))
+    tooltips = re.findall(r"<title>([^<]*)</title>", str(shown.context["growth_charts"][0]))
+    assert any("10,4" in t for t in tooltips) and any("18,2" in t for t in tooltips)
+
+
 def test_a_record_without_recent_measures_still_shows_its_curves(cast):
     alice = cast.actor("alice")
     for years in (3, 4):

@@ -74,9 +74,10 @@ def vital_signs(request: ActorRequest, patient_id: uuid.UUID) -> HttpResponse:
         # page reads what it shows, not the whole history (docs/performance.md).
         whole_period = request.GET.get("periode") == "tout"
         all_measures = request.GET.get("mesures") == "toutes"
+        # A child's growth curves start at birth: the whole (short) record is read.
         since = (
             None
-            if whole_period or all_measures
+            if whole_period or all_measures or child
             else clock.now() - dt.timedelta(days=display.CHARTED_DAYS)
         )
         overview = access_vital_signs_overview(actor, patient.pk, since=since)

@@ -116,7 +116,7 @@ def latest(observations: Sequence[Observation]) -> list[Shown]:
 
 
 # The table shows this many moments unless all are asked for; the charts this
-# period (adults; a child's growth curves always start at birth). A long record
+# period (adults; a child's whole record is read, growth curves start at birth). A long record
 # decrypted and rendered whole took ~0.5 s (docs/performance.md, chart_vitals).
 MOMENTS_SHOWN = 20
 CHARTED_DAYS = 2 * 365
@@ -137,11 +137,6 @@ def moments(observations: Sequence[Observation], limit: int | None = None) -> li
 
 def moment_count(observations: Sequence[Observation]) -> int:
     return len({o.effective_at for o in observations})
-
-
-def charted(observations: Sequence[Observation], since: dt.datetime | None) -> list[Observation]:
-    """The observations of the charted period (all when `since` is None)."""
-    return [o for o in observations if since is None or o.effective_at >= since]
 
 
 def _of(observations: Sequence[Observation], code: str) -> list[Observation]:
