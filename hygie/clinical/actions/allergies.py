@@ -10,24 +10,31 @@ it is refused with AllergyVersionConflict, never written over (decision 0019).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import F, TextChoices
 from django.utils.translation import gettext as _
 
-from hygie.audit.actions import record_event
-from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.audit.enums import AuditAction
 from hygie.clinical.access import (
     ALLERGIES,
     WriteGrant,
     access_allergy_for_writing,
     access_record_for_writing,
 )
+from hygie.clinical.actions.checks import (
+    REASON_MIN_LENGTH,
+    Errors,
+    add_error,
+    choice,
+    clean_text,
+    parse_onset,
+    truncated,
+)
+from hygie.clinical.actions.writes import keep_version, record_clinical_write
 from hygie.clinical.enums import (
     AllergyIntoleranceCategory,
     AllergyIntoleranceClinicalStatus,
@@ -35,7 +42,6 @@ from hygie.clinical.enums import (
     AllergyIntoleranceType,
     AllergyIntoleranceVerificationStatus,
     AllergyReactionSeverity,
-    DatePrecision,
 )
 from hygie.clinical.models import (
     AllergyIntolerance,
@@ -51,17 +57,12 @@ SUBSTANCE_MAX_LENGTH = 200
 MANIFESTATION_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 2000
 MAX_REACTIONS = 20
-# "doublon" is a reason; "x" is not (as for observations).
-REASON_MIN_LENGTH = 5
 
 # Categories an ATC code may name: drugs, and biologic products (vaccines J07,
 # blood products B05A), which the ATC classification covers too.
 _ATC_CATEGORIES = frozenset(
     {AllergyIntoleranceCategory.MEDICATION, AllergyIntoleranceCategory.BIOLOGIC}
 )
-_YEAR = re.compile(r"(\d{4})")
-_MONTH = re.compile(r"(\d{1,2})/(\d{4})|(\d{4})-(\d{2})")
-_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
 
 # The content fields of AllergyIntolerance that a change may touch.
 CONTENT_FIELDS = (
@@ -122,70 +123,6 @@ class AllergyVersionConflict(VersionConflict):
         self.current = current
 
 
-Errors = dict[str, list[ValidationError]]
-
-
-def _add(errors: Errors, field: str, message: str, code: str) -> None:
-    errors.setdefault(field, []).append(ValidationError(message, code=code))
-
-
-def _text(value: str) -> str:
-    return " ".join((value or "").split())
-
-
-def _choice(
-    value: str,
-    choices: type[TextChoices],
-    field: str,
-    errors: Errors,
-    *,
-    required: str | None,
-) -> str:
-    """The code if it is one of `choices`; blank is an error when `required`
-    holds the message to give, and allowed otherwise."""
-    value = (value or "").strip()
-    if not value:
-        if required is not None:
-            _add(errors, field, required, "required")
-        return ""
-    if value not in choices.values:
-        _add(
-            errors,
-            field,
-            _("« %(value)s » n'est pas une valeur possible.") % {"value": value},
-            "invalid",
-        )
-        return ""
-    return value
-
-
-def parse_onset(text: str) -> tuple[dt.date, DatePrecision] | None:
-    """A partial date as typed, as its first day and its precision; None when
-    it is not one. Raises nothing: the caller reports."""
-    text = text.strip()
-    try:
-        if match := _YEAR.fullmatch(text):
-            return dt.date(int(match[1]), 1, 1), DatePrecision.YEAR
-        if match := _MONTH.fullmatch(text):
-            month, year = (match[1], match[2]) if match[1] else (match[4], match[3])
-            return dt.date(int(year), int(month), 1), DatePrecision.MONTH
-        if match := _DAY.fullmatch(text):
-            if match[1]:
-                day, month, year = match[1], match[2], match[3]
-            else:
-                year, month, day = match[4], match[5], match[6]
-            return dt.date(int(year), int(month), int(day)), DatePrecision.DAY
-    except ValueError:  # 31/02/2019, 13/2019
-        return None
-    return None
-
-
-def _truncated(day: dt.date, precision: DatePrecision) -> tuple[int, ...]:
-    """The date as far as the precision goes, for comparing partial dates."""
-    full = (day.year, day.month, day.day)
-    return full[: {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}[precision]]
-
-
 def _check_onset(
     text: str, birth_date: dt.date, today: dt.date, errors: Errors
 ) -> tuple[dt.date | None, str]:
@@ -193,7 +130,7 @@ def _check_onset(
         return None, ""
     parsed = parse_onset(text)
     if parsed is None:
-        _add(
+        add_error(
             errors,
             "onset",
             _(
@@ -205,17 +142,17 @@ def _check_onset(
         )
         return None, ""
     day, precision = parsed
-    if _truncated(day, precision) > _truncated(today, precision):
-        _add(errors, "onset", _("Le début est dans le futur."), "future")
-    elif _truncated(day, precision) < _truncated(birth_date, precision):
-        _add(errors, "onset", _("Le début précède la date de naissance."), "before-birth")
+    if truncated(day, precision) > truncated(today, precision):
+        add_error(errors, "onset", _("Le début est dans le futur."), "future")
+    elif truncated(day, precision) < truncated(birth_date, precision):
+        add_error(errors, "onset", _("Le début précède la date de naissance."), "before-birth")
     return day, precision.value
 
 
 def _check_reactions(reactions: Sequence[ReactionData], errors: Errors) -> list[dict[str, str]]:
-    typed = [r for r in reactions if _text(r.manifestation) or (r.severity or "").strip()]
+    typed = [r for r in reactions if clean_text(r.manifestation) or (r.severity or "").strip()]
     if len(typed) > MAX_REACTIONS:
-        _add(
+        add_error(
             errors,
             "reactions",
             _("%(limit)s réactions au plus.") % {"limit": MAX_REACTIONS},
@@ -224,22 +161,22 @@ def _check_reactions(reactions: Sequence[ReactionData], errors: Errors) -> list[
         return []
     stored = []
     for number, reaction in enumerate(typed, start=1):
-        manifestation = _text(reaction.manifestation)
+        manifestation = clean_text(reaction.manifestation)
         problems: Errors = {}
-        severity = _choice(
+        severity = choice(
             reaction.severity, AllergyReactionSeverity, "severity", problems, required=None
         )
         if not manifestation:
-            _add(problems, "manifestation", _("décrivez la manifestation."), "required")
+            add_error(problems, "manifestation", _("décrivez la manifestation."), "required")
         elif len(manifestation) > MANIFESTATION_MAX_LENGTH:
-            _add(
+            add_error(
                 problems,
                 "manifestation",
                 _("%(limit)s caractères au plus.") % {"limit": MANIFESTATION_MAX_LENGTH},
                 "too-long",
             )
         for problem in (e for found in problems.values() for e in found):
-            _add(
+            add_error(
                 errors,
                 "reactions",
                 _("Réaction %(number)s : %(problem)s")
@@ -255,14 +192,14 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
     keyed by field with every problem found."""
     errors: Errors = {}
     values: dict[str, Any] = {
-        "type": _choice(
+        "type": choice(
             data.type,
             AllergyIntoleranceType,
             "type",
             errors,
             required=_("Indiquez s'il s'agit d'une allergie ou d'une intolérance."),
         ),
-        "category": _choice(
+        "category": choice(
             data.category,
             AllergyIntoleranceCategory,
             "category",
@@ -271,10 +208,10 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
                 "Indiquez la catégorie : aliment, médicament, environnement ou produit biologique."
             ),
         ),
-        "criticality": _choice(
+        "criticality": choice(
             data.criticality, AllergyIntoleranceCriticality, "criticality", errors, required=None
         ),
-        "clinical_status": _choice(
+        "clinical_status": choice(
             data.clinical_status,
             AllergyIntoleranceClinicalStatus,
             "clinical_status",
@@ -284,14 +221,14 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
     }
     verification = (data.verification_status or "").strip()
     if verification == AllergyIntoleranceVerificationStatus.ENTERED_IN_ERROR:
-        _add(
+        add_error(
             errors,
             "verification_status",
             _("Une saisie par erreur se signale par l'action dédiée, qui demande un motif."),
             "refused",
         )
         verification = ""
-    values["verification_status"] = _choice(
+    values["verification_status"] = choice(
         verification,
         AllergyIntoleranceVerificationStatus,
         "verification_status",
@@ -306,9 +243,9 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
         ),
     )
 
-    substance = _text(data.substance)
+    substance = clean_text(data.substance)
     if len(substance) > SUBSTANCE_MAX_LENGTH:
-        _add(
+        add_error(
             errors,
             "substance",
             _("La substance tient en %(limit)s caractères au plus.")
@@ -317,7 +254,7 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
         )
     atc = normalize_atc(data.atc_code or "")
     if atc and not is_atc(atc):
-        _add(
+        add_error(
             errors,
             "atc_code",
             _(
@@ -329,7 +266,7 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
             "invalid",
         )
     elif atc and values["category"] and values["category"] not in _ATC_CATEGORIES:
-        _add(
+        add_error(
             errors,
             "category",
             _(
@@ -339,7 +276,7 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
             "atc-category",
         )
     if not substance and not atc:
-        _add(
+        add_error(
             errors,
             "substance",
             _("Indiquez la substance, en texte ou par son code ATC."),
@@ -354,7 +291,7 @@ def check_allergy(data: AllergyData, birth_date: dt.date, today: dt.date) -> dic
     values["reactions"] = _check_reactions(data.reactions, errors)
     note = (data.note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
-        _add(
+        add_error(
             errors,
             "note",
             _("La note tient en %(limit)s caractères au plus.") % {"limit": NOTE_MAX_LENGTH},
@@ -458,7 +395,7 @@ def do_mark_allergy_entered_in_error(
     Raises ValidationError without a reason or when it is already marked, and as
     access_allergy_for_writing."""
     allergy, grant = access_allergy_for_writing(actor, allergy_id, action=AuditAction.UPDATE)
-    reason = _text(reason)
+    reason = clean_text(reason)
     if len(reason) < REASON_MIN_LENGTH:
         raise ValidationError(
             {"reason": [_("Indiquez le motif (5 caractères au moins).")]}, code="reason"
@@ -495,34 +432,13 @@ _VERSION_FIELDS = ("version", "last_changed_at", "last_changed_by", "updated_at"
 
 
 def _keep_version(actor: Actor, allergy: AllergyIntolerance) -> None:
-    """Claims the next version of `allergy` (as loaded) and keeps the loaded one.
-    The conditional UPDATE is the lock: of two writers who read the same
-    version, the second finds it gone and gets AllergyVersionConflict (and its
-    transaction writes nothing). Precondition: inside transaction.atomic()."""
-    claimed = AllergyIntolerance.objects.filter(pk=allergy.pk, version=allergy.version).update(
-        version=F("version") + 1
+    keep_version(
+        actor,
+        allergy,
+        version_model=AllergyIntoleranceVersion,
+        owner_field="allergy_id",
+        conflict=AllergyVersionConflict,
     )
-    if not claimed:
-        current = (
-            AllergyIntolerance.objects.filter(pk=allergy.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        raise AllergyVersionConflict(current or 0)
-    now = clock.now()
-    AllergyIntoleranceVersion.objects.create(
-        practice_id=allergy.practice_id,
-        allergy_id=allergy.pk,
-        version=allergy.version,
-        changed_at=allergy.last_changed_at,
-        changed_by_id=allergy.last_changed_by_id,
-        replaced_at=now,
-        replaced_by=actor.membership,
-        snapshot=allergy.snapshot(),
-    )
-    allergy.version += 1
-    allergy.last_changed_at = now
-    allergy.last_changed_by = actor.membership
 
 
 def _record_write(
@@ -534,21 +450,12 @@ def _record_write(
     *,
     reason: str,
 ) -> None:
-    """One CLINICAL_WRITE naming the allergy, its version and what kind of thing
-    changed: field names and codes, never the substance, reactions or note."""
-    record_event(
-        actor.source,
-        AuditEventType.CLINICAL_WRITE,
-        action=action,
-        patient_id=grant.patient.pk,
+    record_clinical_write(
+        actor,
+        grant,
+        action,
         entity_type="AllergyIntolerance",
         entity_id=str(allergy.pk),
-        purpose=grant.purpose,
+        detail={"section": ALLERGIES, "version": allergy.version, **detail},
         reason=reason,
-        detail={
-            "section": ALLERGIES,
-            "version": allergy.version,
-            **detail,
-            "basis": grant.decision.basis.value,
-        },
     )

@@ -18,28 +18,25 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from hygie.audit.actions import record_event
-from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.audit.enums import AuditAction
 from hygie.clinical.access import (
     CONDITIONS,
     WriteGrant,
     access_condition_for_writing,
     access_record_for_writing,
 )
-
-# The small checks shared with the allergies' form (same rules, same messages).
-from hygie.clinical.actions.allergies import (
+from hygie.clinical.actions.checks import (
     REASON_MIN_LENGTH,
     Errors,
-    _add,
-    _choice,
-    _text,
-    _truncated,
+    add_error,
+    choice,
+    clean_text,
     parse_onset,
+    truncated,
 )
+from hygie.clinical.actions.writes import keep_version, record_clinical_write
 from hygie.clinical.enums import (
     ConditionCategory,
     ConditionClinicalStatus,
@@ -131,7 +128,7 @@ def check_cim10_code(
         return kept[compact]
     found = get_cim10(typed)
     if found is None:
-        _add(
+        add_error(
             errors,
             field,
             _("Code CIM-10 inconnu : « %(code)s » ; cherchez-le par son libellé") % {"code": typed},
@@ -139,7 +136,7 @@ def check_cim10_code(
         )
         return None, None
     if found.withdrawn_in is not None:
-        _add(
+        add_error(
             errors,
             field,
             _(
@@ -151,7 +148,7 @@ def check_cim10_code(
         )
         return None, None
     if not found.selectable:
-        _add(
+        add_error(
             errors,
             field,
             _(
@@ -178,7 +175,7 @@ def _check_date(
         return None, ""
     parsed = parse_onset(text)
     if parsed is None:
-        _add(
+        add_error(
             errors,
             field,
             _(
@@ -191,10 +188,10 @@ def _check_date(
         return None, ""
     day, precision = parsed
     what = _("Le début") if field == "onset" else _("La résolution")
-    if _truncated(day, precision) > _truncated(today, precision):
-        _add(errors, field, _("%(what)s est dans le futur.") % {"what": what}, "future")
-    elif _truncated(day, precision) < _truncated(birth_date, precision):
-        _add(
+    if truncated(day, precision) > truncated(today, precision):
+        add_error(errors, field, _("%(what)s est dans le futur.") % {"what": what}, "future")
+    elif truncated(day, precision) < truncated(birth_date, precision):
+        add_error(
             errors,
             field,
             _("%(what)s précède la date de naissance.") % {"what": what},
@@ -216,21 +213,21 @@ def check_condition(
     code typed); `kept` is the code already stored, on a correction."""
     errors: Errors = {}
     values: dict[str, Any] = {
-        "category": _choice(
+        "category": choice(
             data.category,
             ConditionCategory,
             "category",
             errors,
             required=_("Indiquez s'il s'agit d'un problème ou antécédent, ou d'un diagnostic."),
         ),
-        "kind": _choice(
+        "kind": choice(
             data.kind,
             ConditionKind,
             "kind",
             errors,
             required=_("Indiquez le type d'antécédent : médical, chirurgical ou obstétrical."),
         ),
-        "clinical_status": _choice(
+        "clinical_status": choice(
             data.clinical_status,
             ConditionClinicalStatus,
             "clinical_status",
@@ -240,18 +237,18 @@ def check_condition(
                 "rémission ou résolu."
             ),
         ),
-        "severity": _choice(data.severity, ConditionSeverity, "severity", errors, required=None),
+        "severity": choice(data.severity, ConditionSeverity, "severity", errors, required=None),
     }
     verification = (data.verification_status or "").strip()
     if verification == ConditionVerificationStatus.ENTERED_IN_ERROR:
-        _add(
+        add_error(
             errors,
             "verification_status",
             _("Une saisie par erreur se signale par l'action dédiée, qui demande un motif."),
             "refused",
         )
         verification = ""
-    values["verification_status"] = _choice(
+    values["verification_status"] = choice(
         verification,
         ConditionVerificationStatus,
         "verification_status",
@@ -266,9 +263,9 @@ def check_condition(
         ),
     )
 
-    text = _text(data.text)
+    text = clean_text(data.text)
     if len(text) > TEXT_MAX_LENGTH:
-        _add(
+        add_error(
             errors,
             "text",
             _("Le libellé tient en %(limit)s caractères au plus.") % {"limit": TEXT_MAX_LENGTH},
@@ -276,7 +273,7 @@ def check_condition(
         )
     code, label = check_cim10_code(data.code or "", "code", errors, kept=kept)
     if not text and not (data.code or "").strip():
-        _add(
+        add_error(
             errors,
             "text",
             _("Indiquez le problème ou l'antécédent, en texte ou par son code CIM-10."),
@@ -290,8 +287,8 @@ def check_condition(
     )
     if onset is not None and abatement is not None:
         precision = _coarser(onset_precision, abatement_precision)
-        if _truncated(abatement, precision) < _truncated(onset, precision):
-            _add(
+        if truncated(abatement, precision) < truncated(onset, precision):
+            add_error(
                 errors,
                 "abatement",
                 _("La résolution précède le début."),
@@ -300,7 +297,7 @@ def check_condition(
     status = values["clinical_status"]
     if abatement is not None and status and status not in ABATED_STATUSES:
         # FHIR con-4: a problem that ended is not active any more.
-        _add(
+        add_error(
             errors,
             "clinical_status",
             _(
@@ -314,7 +311,7 @@ def check_condition(
 
     note = (data.note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
-        _add(
+        add_error(
             errors,
             "note",
             _("La note tient en %(limit)s caractères au plus.") % {"limit": NOTE_MAX_LENGTH},
@@ -427,7 +424,7 @@ def do_mark_condition_entered_in_error(
     Raises ValidationError without a reason or when it is already marked, and as
     access_condition_for_writing."""
     condition, grant = access_condition_for_writing(actor, condition_id, action=AuditAction.UPDATE)
-    reason = _text(reason)
+    reason = clean_text(reason)
     if len(reason) < REASON_MIN_LENGTH:
         raise ValidationError(
             {"reason": [_("Indiquez le motif (5 caractères au moins).")]}, code="reason"
@@ -466,32 +463,13 @@ _VERSION_FIELDS = ("version", "last_changed_at", "last_changed_by", "updated_at"
 
 
 def _keep_version(actor: Actor, condition: Condition) -> None:
-    """Claims the next version of `condition` (as loaded) and keeps the loaded
-    one. The conditional UPDATE is the lock: of two writers who read the same
-    version, the second finds it gone and gets ConditionVersionConflict (and its
-    transaction writes nothing). Precondition: inside transaction.atomic()."""
-    claimed = Condition.objects.filter(pk=condition.pk, version=condition.version).update(
-        version=F("version") + 1
+    keep_version(
+        actor,
+        condition,
+        version_model=ConditionVersion,
+        owner_field="condition_id",
+        conflict=ConditionVersionConflict,
     )
-    if not claimed:
-        current = (
-            Condition.objects.filter(pk=condition.pk).values_list("version", flat=True).first()
-        )
-        raise ConditionVersionConflict(current or 0)
-    now = clock.now()
-    ConditionVersion.objects.create(
-        practice_id=condition.practice_id,
-        condition_id=condition.pk,
-        version=condition.version,
-        changed_at=condition.last_changed_at,
-        changed_by_id=condition.last_changed_by_id,
-        replaced_at=now,
-        replaced_by=actor.membership,
-        snapshot=condition.snapshot(),
-    )
-    condition.version += 1
-    condition.last_changed_at = now
-    condition.last_changed_by = actor.membership
 
 
 def _record_write(
@@ -503,22 +481,12 @@ def _record_write(
     *,
     reason: str,
 ) -> None:
-    """One CLINICAL_WRITE naming the condition, its version and the names of
-    the fields changed: never the CIM-10 code, its label, the text, the dates,
-    the note, nor even the category or kind (the log is in clear)."""
-    record_event(
-        actor.source,
-        AuditEventType.CLINICAL_WRITE,
-        action=action,
-        patient_id=grant.patient.pk,
+    record_clinical_write(
+        actor,
+        grant,
+        action,
         entity_type="Condition",
         entity_id=str(condition.pk),
-        purpose=grant.purpose,
+        detail={"section": CONDITIONS, "version": condition.version, **detail},
         reason=reason,
-        detail={
-            "section": CONDITIONS,
-            "version": condition.version,
-            **detail,
-            "basis": grant.decision.basis.value,
-        },
     )

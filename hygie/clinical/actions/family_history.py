@@ -17,23 +17,21 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from hygie.audit.actions import record_event
-from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.audit.enums import AuditAction
 from hygie.clinical.access import (
     FAMILY_HISTORY,
     WriteGrant,
     access_family_history_entry_for_writing,
     access_record_for_writing,
 )
-from hygie.clinical.actions.allergies import (
+from hygie.clinical.actions.checks import (
     REASON_MIN_LENGTH,
     Errors,
-    _add,
-    _choice,
-    _text,
+    add_error,
+    choice,
+    clean_text,
 )
 from hygie.clinical.actions.conditions import (
     NOTE_MAX_LENGTH,
@@ -41,6 +39,7 @@ from hygie.clinical.actions.conditions import (
     KeptCodes,
     check_cim10_code,
 )
+from hygie.clinical.actions.writes import keep_version, record_clinical_write
 from hygie.clinical.enums import FamilyHistoryStatus, FamilyRelationship
 from hygie.clinical.models import FamilyMemberHistory, FamilyMemberHistoryVersion
 from hygie.core import clock
@@ -96,9 +95,9 @@ def _check_one(
     condition: FamilyConditionData, deceased: bool | None, kept: KeptCodes
 ) -> tuple[dict[str, Any], Errors]:
     problems: Errors = {}
-    text = _text(condition.text)
+    text = clean_text(condition.text)
     if len(text) > TEXT_MAX_LENGTH:
-        _add(
+        add_error(
             problems,
             "text",
             _("le libellé tient en %(limit)s caractères au plus.") % {"limit": TEXT_MAX_LENGTH},
@@ -106,7 +105,7 @@ def _check_one(
         )
     code, label = check_cim10_code(condition.code or "", "code", problems, kept=kept)
     if not text and not (condition.code or "").strip():
-        _add(
+        add_error(
             problems,
             "text",
             _("indiquez l'affection, en texte ou par son code CIM-10."),
@@ -118,7 +117,7 @@ def _check_one(
         if age_typed.isdigit() and int(age_typed) <= MAX_ONSET_AGE:
             onset_age = int(age_typed)
         else:
-            _add(
+            add_error(
                 problems,
                 "onset_age",
                 _("l'âge au début est un nombre d'années, de 0 à %(limit)s.")
@@ -126,7 +125,7 @@ def _check_one(
                 "invalid",
             )
     if condition.contributed_to_death and deceased is not True:
-        _add(
+        add_error(
             problems,
             "contributed_to_death",
             _("une affection n'a pu causer le décès que d'un parent décédé."),
@@ -151,7 +150,7 @@ def check_family_history(
     entry being corrected."""
     errors: Errors = {}
     values: dict[str, Any] = {
-        "relationship": _choice(
+        "relationship": choice(
             data.relationship,
             FamilyRelationship,
             "relationship",
@@ -162,24 +161,24 @@ def check_family_history(
     }
     status = (data.status or "").strip()
     if status == FamilyHistoryStatus.ENTERED_IN_ERROR:
-        _add(
+        add_error(
             errors,
             "status",
             _("Une saisie par erreur se signale par l'action dédiée, qui demande un motif."),
             "refused",
         )
         status = ""
-    values["status"] = _choice(
+    values["status"] = choice(
         status,
         FamilyHistoryStatus,
         "status",
         errors,
         required=None if "status" in errors else _("Indiquez le statut."),
     )
-    typed = [c for c in data.conditions if any((c.code.strip(), _text(c.text), c.onset_age))]
+    typed = [c for c in data.conditions if any((c.code.strip(), clean_text(c.text), c.onset_age))]
     conditions: list[dict[str, Any]] = []
     if len(typed) > MAX_FAMILY_CONDITIONS:
-        _add(
+        add_error(
             errors,
             "conditions",
             _("%(limit)s affections au plus.") % {"limit": MAX_FAMILY_CONDITIONS},
@@ -187,7 +186,7 @@ def check_family_history(
         )
         typed = []
     if typed and values["status"] == FamilyHistoryStatus.HEALTH_UNKNOWN:
-        _add(
+        add_error(
             errors,
             "status",
             _("Un état de santé inconnu ne va pas avec des affections."),
@@ -196,7 +195,7 @@ def check_family_history(
     for number, condition in enumerate(typed, start=1):
         stored, problems = _check_one(condition, data.deceased, kept or {})
         for problem in (e for found in problems.values() for e in found):
-            _add(
+            add_error(
                 errors,
                 "conditions",
                 _("Affection %(number)s : %(problem)s")
@@ -207,7 +206,7 @@ def check_family_history(
     values["conditions"] = conditions
     note = (data.note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
-        _add(
+        add_error(
             errors,
             "note",
             _("La note tient en %(limit)s caractères au plus.") % {"limit": NOTE_MAX_LENGTH},
@@ -311,7 +310,7 @@ def do_mark_family_history_entered_in_error(
     entry, grant = access_family_history_entry_for_writing(
         actor, entry_id, action=AuditAction.UPDATE
     )
-    reason = _text(reason)
+    reason = clean_text(reason)
     if len(reason) < REASON_MIN_LENGTH:
         raise ValidationError(
             {"reason": [_("Indiquez le motif (5 caractères au moins).")]}, code="reason"
@@ -335,32 +334,13 @@ _VERSION_FIELDS = ("version", "last_changed_at", "last_changed_by", "updated_at"
 
 
 def _keep_version(actor: Actor, entry: FamilyMemberHistory) -> None:
-    """Claims the next version (the conditional UPDATE is the lock) and keeps the
-    loaded one. Precondition: inside transaction.atomic()."""
-    claimed = FamilyMemberHistory.objects.filter(pk=entry.pk, version=entry.version).update(
-        version=F("version") + 1
+    keep_version(
+        actor,
+        entry,
+        version_model=FamilyMemberHistoryVersion,
+        owner_field="family_history_id",
+        conflict=FamilyHistoryVersionConflict,
     )
-    if not claimed:
-        current = (
-            FamilyMemberHistory.objects.filter(pk=entry.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        raise FamilyHistoryVersionConflict(current or 0)
-    now = clock.now()
-    FamilyMemberHistoryVersion.objects.create(
-        practice_id=entry.practice_id,
-        family_history_id=entry.pk,
-        version=entry.version,
-        changed_at=entry.last_changed_at,
-        changed_by_id=entry.last_changed_by_id,
-        replaced_at=now,
-        replaced_by=actor.membership,
-        snapshot=entry.snapshot(),
-    )
-    entry.version += 1
-    entry.last_changed_at = now
-    entry.last_changed_by = actor.membership
 
 
 def _record_write(
@@ -372,22 +352,12 @@ def _record_write(
     *,
     reason: str,
 ) -> None:
-    """One CLINICAL_WRITE naming the entry, its version and the names of the
-    fields changed: never a condition, an age, whether the relative died, nor
-    even the relationship (the log is in clear)."""
-    record_event(
-        actor.source,
-        AuditEventType.CLINICAL_WRITE,
-        action=action,
-        patient_id=grant.patient.pk,
+    record_clinical_write(
+        actor,
+        grant,
+        action,
         entity_type="FamilyMemberHistory",
         entity_id=str(entry.pk),
-        purpose=grant.purpose,
+        detail={"section": FAMILY_HISTORY, "version": entry.version, **detail},
         reason=reason,
-        detail={
-            "section": FAMILY_HISTORY,
-            "version": entry.version,
-            **detail,
-            "basis": grant.decision.basis.value,
-        },
     )

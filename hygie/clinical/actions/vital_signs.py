@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hygie.audit.actions import record_event
-from hygie.audit.enums import AuditAction, AuditEventType
+from hygie.audit.enums import AuditAction
 from hygie.clinical import queries
 from hygie.clinical.access import (
     VITAL_SIGNS,
@@ -18,6 +17,7 @@ from hygie.clinical.access import (
     access_observation_for_writing,
     access_record_for_writing,
 )
+from hygie.clinical.actions.writes import record_clinical_write
 from hygie.clinical.enums import ObservationStatus
 from hygie.clinical.measures import AgeGroup, VitalSign
 from hygie.clinical.models import Observation, ObservationDerivation
@@ -202,14 +202,12 @@ def _record_write(
     *,
     reason: str,
 ) -> None:
-    record_event(
-        actor.source,
-        AuditEventType.CLINICAL_WRITE,
-        action=action,
-        patient_id=grant.patient.pk,
+    record_clinical_write(
+        actor,
+        grant,
+        action,
         entity_type="Observation",
         entity_id=entity_id,
-        purpose=grant.purpose,
+        detail=detail,
         reason=reason,
-        detail={**detail, "basis": grant.decision.basis.value},
     )

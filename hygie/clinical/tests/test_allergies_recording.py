@@ -17,7 +17,7 @@ from hygie.clinical.actions import (
     do_mark_allergy_entered_in_error,
     do_record_allergy,
 )
-from hygie.clinical.actions.allergies import parse_onset
+from hygie.clinical.actions.checks import parse_onset
 from hygie.clinical.enums import DatePrecision
 from hygie.clinical.models import AllergyIntolerance, is_atc, normalize_atc
 
