@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -658,3 +659,11 @@ def active_allergies_after_read(actor: Actor, patient: Patient) -> list[AllergyI
     if patient.deleted_at is not None or not decision_for(actor, patient, Scope.CLINICAL).allowed:
         return None
     return list(queries.active_allergies_of(patient.pk))
+
+
+def derivation_sources_of(observations: Iterable[Observation]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The sources of the derived ones among `observations` (a BMI's weight and
+    height: FHIR derivedFrom), which the caller read through a door of this
+    module. Ids of rows of the same patient, no value: nothing more to audit."""
+    derived = [o.pk for o in observations if o.derived]
+    return queries.derivation_sources(derived) if derived else {}

@@ -119,6 +119,20 @@ def valid_derivations_of(observation_ids: Iterable[uuid.UUID]) -> list[Observati
     )
 
 
+def derivation_sources(observation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The sources of each of these derived observations (a BMI's weight and
+    height), in one query of ids only."""
+    sources: dict[uuid.UUID, list[uuid.UUID]] = {}
+    links = (
+        ObservationDerivation.objects.filter(observation_id__in=list(observation_ids))
+        .order_by("pk")
+        .values_list("observation_id", "source_id")
+    )
+    for observation_id, source_id in links:
+        sources.setdefault(observation_id, []).append(source_id)
+    return sources
+
+
 # Allergies and intolerances. A patient has a handful: each selector is one
 # query, and the order (by statuses, which are plain) is finished in Python.
 

@@ -7,11 +7,11 @@ Decision 0018.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import ClassVar
 
 from hygie.clinical import access
-from hygie.clinical.models import Observation, ObservationDerivation
+from hygie.clinical.models import Observation
 from hygie.patients.access import ClinicalAccessDenied
 
 from .. import bindings
@@ -28,26 +28,8 @@ MANDATORY_ELEMENTS = frozenset({"status", "code"})
 Predicate = Callable[[Observation], bool]
 
 
-def derivations_of(observations: Iterable[Observation]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The sources of each derived observation (a BMI's weight and height), in one
-    query of ids only. The observations came through the door; their derivation
-    links name rows of the same patient and reveal no value."""
-    derived = [o.pk for o in observations if o.derived]
-    sources: dict[uuid.UUID, list[uuid.UUID]] = {}
-    if not derived:
-        return sources
-    links = (
-        ObservationDerivation.objects.filter(observation_id__in=derived)
-        .order_by("pk")
-        .values_list("observation_id", "source_id")
-    )
-    for observation_id, source_id in links:
-        sources.setdefault(observation_id, []).append(source_id)
-    return sources
-
-
 def entries_of(observations: list[Observation]) -> list[Entry]:
-    sources = derivations_of(observations)
+    sources = access.derivation_sources_of(observations)
     return [
         Entry(
             mapper.to_fhir(o, sources.get(o.pk, ())),

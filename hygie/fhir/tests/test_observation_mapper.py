@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
+from hygie.clinical.access import derivation_sources_of
 from hygie.clinical.actions import do_mark_observation_entered_in_error
 from hygie.clinical.tests.vital_signs_support import child_of_alice, record
-from hygie.fhir.api.observation import derivations_of
 from hygie.fhir.mappers.observation import to_fhir
 from hygie.fhir.validation import FhirValidationError, validate_resource
 from hygie.practices.context import as_system
@@ -29,7 +29,7 @@ ALL_SIGNS = {
 
 
 def mapped(rows):
-    sources = derivations_of(rows)
+    sources = derivation_sources_of(rows)
     resources = {row.code: to_fhir(row, sources.get(row.pk, ())) for row in rows}
     for resource in resources.values():
         validate_resource(resource, "Observation")
